@@ -34,7 +34,8 @@ type OutboxStore interface {
 	// FindMail returns messages newest first.
 	FindMail(ctx context.Context, f MailFilter) ([]*Mail, error)
 	// MarkMailSent records delivery and erases the body, which may carry a
-	// secret link that must not outlive its delivery.
+	// secret link that must not outlive its delivery. Attempts is unchanged.
 	MarkMailSent(ctx context.Context, id string, at time.Time) error
+	// MarkMailFailed counts a failed delivery attempt and keeps its error.
 	MarkMailFailed(ctx context.Context, id string, errText string) error
 }
