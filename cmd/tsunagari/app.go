@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"tsunagari"
+	"tsunagari/internal/auth"
+	"tsunagari/internal/demo"
+	"tsunagari/internal/i18n"
+	"tsunagari/internal/mail"
+	"tsunagari/internal/org"
+	"tsunagari/internal/postgres"
+	"tsunagari/internal/sqlite"
+	"tsunagari/internal/web"
+)
+
+// database is what the commands need of either backend.
+type database interface {
+	Stores() tsunagari.Stores
+	Ping(ctx context.Context) error
+	Migrate(ctx context.Context) ([]string, error)
+	Close() error
+}
+
+// isPostgres reports whether dsn names a PostgreSQL database.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openDB opens SQLite or PostgreSQL, as dsn says.
+func openDB(ctx context.Context, dsn string, migrate bool) (database, error) {
+	if isPostgres(dsn) {
+		db, err := postgres.Open(ctx, dsn, postgres.Options{Migrate: migrate})
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	db, err := sqlite.Open(ctx, dsn, sqlite.Options{Migrate: migrate})
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// Main is the serve command: a database, the services and an HTTP server.
+// Tests run it too, with Config.Addr "127.0.0.1:0".
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	db      database
+	server  *web.Server
+	http    *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	stopped chan struct{}
+}
+
+// NewMain returns a Main with default configuration.
+func NewMain() *Main { return &Main{stopped: make(chan struct{})} }
+
+// URL returns the address the server listens on.
+func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// Run opens the database, loads demo data if asked, starts the HTTP server
+// and background jobs, and returns. Close stops them.
+func (m *Main) Run(ctx context.Context) error {
+	c := m.Config
+	if m.Logger == nil {
+		level, _ := parseLevel(c.LogLevel)
+		opts := &slog.HandlerOptions{Level: level}
+		if c.LogFormat == "json" {
+			m.Logger = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		} else {
+			m.Logger = slog.New(slog.NewTextHandler(os.Stderr, opts))
+		}
+	}
+	start := time.Now()
+	db, err := openDB(ctx, c.DB, c.Migrate)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	stores := db.Stores()
+
+	hasher := auth.NewHasher(auth.DefaultParams, 4)
+	var logins []web.DemoLogin
+	if c.Demo {
+		if logins, err = loadDemo(ctx, stores, hasher, c.Seed, 1, m.Logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	baseURL := c.BaseURL
+	if baseURL == "" {
+		baseURL = m.URL()
+	}
+	catalog, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	authSvc := auth.NewService(stores.Accounts, stores.Sessions, hasher, catalog, m.Logger, baseURL)
+	m.server, err = web.New(&web.Server{
+		Auth:          authSvc,
+		Orgs:          &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
+		Mail:          &mail.Service{Outbox: stores.Outbox},
+		Catalog:       catalog,
+		Logger:        m.Logger,
+		Ready:         db.Ping,
+		SecureCookies: c.SecureCookies,
+		Version:       version,
+		Demo:          logins,
+	})
+	if err != nil {
+		return err
+	}
+	m.http = &http.Server{
+		Handler:           m.server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+
+	jobs, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	go m.sweepSessions(jobs, stores.Sessions)
+	if c.SMTPAddr != "" {
+		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
+			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}
+		go sender.Run(jobs, 5*time.Second)
+	}
+	go func() {
+		defer close(m.stopped)
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server", "err", err)
+		}
+	}()
+	m.Logger.Info("tsunagari is serving", "url", m.URL(), "db", redactDSN(c.DB), "demo", c.Demo,
+		"startup_ms", time.Since(start).Milliseconds(), "version", version)
+	fmt.Fprintf(os.Stderr, "tsunagari: serving on %s\n", m.URL())
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func (m *Main) sweepSessions(ctx context.Context, s tsunagari.SessionStore) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				m.Logger.Error("sweep sessions", "err", err)
+			} else if n > 0 {
+				m.Logger.Debug("swept sessions", "expired", n)
+			}
+		}
+	}
+}
+
+// Close shuts the server down gracefully: /readyz fails first, requests in
+// flight may finish within the grace period, then the database closes.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		m.server.Drain()
+	}
+	if m.http != nil {
+		grace := m.Config.ShutdownGrace
+		if grace == 0 {
+			grace = 10 * time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+		<-m.stopped
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// redactDSN hides a password in a PostgreSQL URL for logging.
+func redactDSN(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if colon := strings.Index(dsn[len("postgres://"):at], ":"); colon >= 0 {
+			return dsn[:len("postgres://")+colon+1] + "***" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// loadDemo fills an empty database with demo data; a database that holds
+// accounts already is left alone.
+func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher, seed int64, scale int, logger *slog.Logger) ([]web.DemoLogin, error) {
+	var logins []web.DemoLogin
+	for _, d := range demo.DemoAccounts() {
+		logins = append(logins, web.DemoLogin{Email: d.Email, Role: d.Role, Description: d.Description, DescriptionEn: d.DescriptionEn})
+	}
+	_, n, err := stores.Accounts.FindAccounts(ctx, tsunagari.AccountFilter{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		logger.Info("demo data not loaded: the database already has accounts", "accounts", n)
+		return logins, nil
+	}
+	hash, err := hasher.Hash(ctx, demo.Password)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	g := &demo.Generator{Stores: stores, Seed: seed, Scale: scale, Now: time.Now(), PasswordHash: hash,
+		Logger: logger, Steps: demo.DefaultSteps()}
+	if _, err := g.Run(ctx); err != nil {
+		return nil, fmt.Errorf("demo data: %w", err)
+	}
+	logger.Info("demo data loaded", "seed", seed, "scale", scale, "ms", time.Since(start).Milliseconds())
+	return logins, nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string) error {
+	var dsn string
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	dbFlag(fs, &dsn)
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	// Opening with migration applies whatever is pending, in order, each
+	// in its own transaction; a schema newer than this binary is refused.
+	db, err := openDB(ctx, dsn, true)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("database schema of %s is up to date\n", redactDSN(dsn))
+	return db.Close()
+}
+
+func runDemo(ctx context.Context, args []string, getenv func(string) string) error {
+	var dsn string
+	var seed int64
+	var scale int
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	dbFlag(fs, &dsn)
+	fs.Int64Var(&seed, "seed", 1, "seed of the generated data")
+	fs.IntVar(&scale, "scale", 1, "1 for the demo; N for N×1,000 members and more orgs (benchmarks)")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if scale < 1 {
+		return usageError{fmt.Errorf("--scale must be at least 1")}
+	}
+	db, err := openDB(ctx, dsn, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if _, err := loadDemo(ctx, db.Stores(), auth.NewHasher(auth.DefaultParams, 4), seed, scale, logger); err != nil {
+		return err
+	}
+	fmt.Printf("demo data in %s; every demo account's password is %q\n", redactDSN(dsn), demo.Password)
+	return nil
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config is everything the serve command can be told.
+type Config struct {
+	Addr          string
+	DB            string
+	Demo          bool
+	Seed          int64
+	BaseURL       string
+	Migrate       bool
+	SecureCookies bool
+	SMTPAddr      string
+	SMTPFrom      string
+	SMTPUser      string
+	SMTPPassword  string
+	LogLevel      string
+	LogFormat     string
+	ShutdownGrace time.Duration
+}
+
+// envName is the environment variable of a flag: --base-url is
+// TSUNAGARI_BASE_URL.
+func envName(flagName string) string {
+	return "TSUNAGARI_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable. Flags given explicitly win.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if serr := f.Value.Set(v); serr != nil {
+				err = usageError{fmt.Errorf("%s=%q: %v", envName(f.Name), v, serr)}
+			}
+		}
+	})
+	return err
+}
+
+// dbFlag registers --db, shared by every command that touches data.
+func dbFlag(fs *flag.FlagSet, dst *string) {
+	fs.StringVar(dst, "db", "tsunagari.db", "SQLite file path, or a postgres:// URL")
+}
+
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of tsunagari %s (each flag also reads TSUNAGARI_<FLAG>):\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return applyEnv(fs, getenv)
+}
+
+// ParseFlags reads the serve command's flags, each defaulting to its
+// TSUNAGARI_* environment variable.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	c := &m.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	dbFlag(fs, &c.DB)
+	fs.BoolVar(&c.Demo, "demo", false, "load demo data into an empty database")
+	fs.Int64Var(&c.Seed, "seed", 1, "seed of the demo data")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the site, used in emailed links (default http://ADDR)")
+	fs.BoolVar(&c.Migrate, "migrate", true, "apply pending database migrations at start; false refuses an out-of-date schema")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "the site is served over HTTPS: mark cookies Secure and send HSTS")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", "", "SMTP server host:port; without it, mail stays in the outbox")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", "tsunagari@localhost", "sender address of outgoing mail")
+	fs.StringVar(&c.SMTPUser, "smtp-user", "", "SMTP user name")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "SMTP password")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long to let requests finish at shutdown")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return usageError{fmt.Errorf("--log-format %q: want text or json", c.LogFormat)}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return usageError{err}
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+// Command tsunagari runs the tsunagari career mutual-aid platform: one
+// binary that serves the web site and API, migrates its database and loads
+// demo data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "tsunagari:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ error }
+
+const usage = `tsunagari — キャリアの共助プラットフォーム (a career mutual-aid platform)
+
+Usage:
+  tsunagari serve   [--addr 127.0.0.1:8080] [--db tsunagari.db | --db postgres://…] [--demo]
+  tsunagari migrate [--db …]
+  tsunagari demo    [--db …] [--seed N] [--scale N]
+  tsunagari version
+
+Every flag can also be set with an environment variable: --db is
+TSUNAGARI_DB, --base-url is TSUNAGARI_BASE_URL, and so on.
+Run "tsunagari COMMAND --help" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return usageError{errors.New("no command given")}
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		m := NewMain()
+		if err := m.ParseFlags(args, getenv); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		<-ctx.Done()
+		return m.Close()
+	case "migrate":
+		return runMigrate(ctx, args, getenv)
+	case "demo":
+		return runDemo(ctx, args, getenv)
+	case "version", "--version", "-v":
+		fmt.Println("tsunagari", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}

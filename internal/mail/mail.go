@@ -1,0 +1,126 @@
+// Package mail delivers the outbox. Every message is written to the outbox
+// in the transaction that caused it; a Sender sends them over SMTP when one
+// is configured. Without SMTP (for example in demo mode) messages stay in
+// the outbox, where the operator reads them.
+package mail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"tsunagari"
+)
+
+// SMTP is an outgoing mail server.
+type SMTP struct {
+	Addr     string // host:port
+	From     string
+	Username string
+	Password string
+}
+
+// Sender sends unsent outbox mail.
+type Sender struct {
+	Outbox tsunagari.OutboxStore
+	SMTP   SMTP
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Send delivers one message; it defaults to SMTP.
+	Send func(ctx context.Context, m *tsunagari.Mail) error
+}
+
+// Run sends pending mail every interval until ctx ends.
+func (s *Sender) Run(ctx context.Context, interval time.Duration) {
+	if s.Send == nil {
+		s.Send = s.sendSMTP
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.ErrorContext(ctx, "send mail", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// maxAttempts is how often a message is tried before it is left for the
+// operator to look at.
+const maxAttempts = 5
+
+// Flush sends every pending message once.
+func (s *Sender) Flush(ctx context.Context) error {
+	pending, err := s.Outbox.FindMail(ctx, tsunagari.MailFilter{Unsent: true, Limit: 100})
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if m.Attempts >= maxAttempts {
+			continue
+		}
+		if err := s.Send(ctx, m); err != nil {
+			s.Logger.WarnContext(ctx, "mail not delivered", "mail_id", m.ID, "kind", m.Kind, "err", err)
+			if err := s.Outbox.MarkMailFailed(ctx, m.ID, err.Error()); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.Outbox.MarkMailSent(ctx, m.ID, s.Now().UTC()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sender) sendSMTP(ctx context.Context, m *tsunagari.Mail) error {
+	host, _, err := net.SplitHostPort(s.SMTP.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp address: %w", err)
+	}
+	var a smtp.Auth
+	if s.SMTP.Username != "" {
+		a = smtp.PlainAuth("", s.SMTP.Username, s.SMTP.Password, host)
+	}
+	return smtp.SendMail(s.SMTP.Addr, a, s.SMTP.From, []string{m.To}, Compose(s.SMTP.From, m))
+}
+
+// Compose renders m as a MIME message in UTF-8.
+func Compose(from string, m *tsunagari.Mail) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\n", from)
+	fmt.Fprintf(&b, "To: %s\r\n", m.To)
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.BEncoding.Encode("UTF-8", m.Subject))
+	fmt.Fprintf(&b, "Date: %s\r\n", m.CreatedAt.Format(time.RFC1123Z))
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	b.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
+	return []byte(b.String())
+}
+
+// Service shows the outbox to the operator.
+type Service struct {
+	Outbox tsunagari.OutboxStore
+}
+
+// Mail lists outbox messages, newest first; operators only.
+func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagari.MailFilter) ([]*tsunagari.Mail, error) {
+	if actor == nil {
+		return nil, tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
+	}
+	if !actor.Has(tsunagari.RoleOperator) {
+		return nil, tsunagari.NewError(tsunagari.CodeNotFound, "error.not_found")
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 200
+	}
+	return s.Outbox.FindMail(ctx, f)
+}

@@ -1,0 +1,78 @@
+package web
+
+import "net/http"
+
+// routes registers every route. The OpenAPI file documents the /api/v1
+// ones, and a test keeps the two in step.
+func (s *Server) routes(mux *http.ServeMux) {
+	// Operations.
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /static/", s.static)
+
+	// Pages anyone may see.
+	mux.Handle("GET /{$}", s.page(s.home))
+	mux.Handle("POST /lang", s.page(s.setLanguage))
+	mux.Handle("GET /signin", s.page(s.signInForm))
+	mux.Handle("POST /signin", s.page(s.signIn))
+	mux.Handle("GET /signup", s.page(s.signUpForm))
+	mux.Handle("POST /signup", s.page(s.signUp))
+	mux.Handle("POST /signout", s.page(s.signOut))
+	mux.Handle("GET /password/forgot", s.page(s.forgotForm))
+	mux.Handle("POST /password/forgot", s.page(s.forgot))
+	mux.Handle("GET /password/reset", s.page(s.resetForm))
+	mux.Handle("POST /password/reset", s.page(s.reset))
+	mux.Handle("GET /invite/{token}", s.page(s.invitation))
+	mux.Handle("POST /invite/{token}", s.page(s.acceptInvitation))
+
+	// Signed-in pages.
+	mux.Handle("GET /dashboard", s.signedIn(s.dashboard))
+	mux.Handle("GET /settings", s.signedIn(s.settingsForm))
+	mux.Handle("POST /settings", s.signedIn(s.updateSettings))
+	mux.Handle("POST /settings/password", s.signedIn(s.changePassword))
+	mux.Handle("POST /settings/tokens", s.signedIn(s.createToken))
+	mux.Handle("POST /settings/tokens/{id}/delete", s.signedIn(s.deleteToken))
+
+	// HR administration of one's own org.
+	mux.Handle("GET /hr/departments", s.signedIn(s.departments))
+	mux.Handle("POST /hr/departments", s.signedIn(s.createDepartment))
+	mux.Handle("GET /hr/departments/{id}", s.signedIn(s.department))
+	mux.Handle("GET /hr/invitations", s.signedIn(s.invitations))
+	mux.Handle("POST /hr/invitations", s.signedIn(s.invite))
+	mux.Handle("POST /hr/invitations/csv", s.signedIn(s.inviteCSV))
+	mux.Handle("GET /hr/invitations/{id}", s.signedIn(s.invitationDetail))
+
+	// The platform operator.
+	mux.Handle("GET /operator/orgs", s.signedIn(s.orgs))
+	mux.Handle("POST /operator/orgs", s.signedIn(s.createOrg))
+	mux.Handle("GET /operator/outbox", s.signedIn(s.outbox))
+
+	// JSON API.
+	mux.Handle("GET /api/v1/openapi.json", s.api(s.apiOpenAPI))
+	mux.Handle("POST /api/v1/login", s.api(s.apiLogin))
+	mux.Handle("POST /api/v1/logout", s.api(s.apiLogout))
+	mux.Handle("POST /api/v1/signup", s.api(s.apiSignUp))
+	mux.Handle("POST /api/v1/password-resets", s.api(s.apiRequestReset))
+	mux.Handle("POST /api/v1/password-resets/confirm", s.api(s.apiReset))
+	mux.Handle("GET /api/v1/me", s.api(s.apiMe))
+	mux.Handle("PATCH /api/v1/me", s.api(s.apiUpdateMe))
+	mux.Handle("POST /api/v1/me/password", s.api(s.apiChangePassword))
+	mux.Handle("GET /api/v1/tokens", s.api(s.apiTokens))
+	mux.Handle("POST /api/v1/tokens", s.api(s.apiCreateToken))
+	mux.Handle("DELETE /api/v1/tokens/{id}", s.api(s.apiDeleteToken))
+	mux.Handle("GET /api/v1/org", s.api(s.apiMyOrg))
+	mux.Handle("GET /api/v1/org/departments", s.api(s.apiDepartments))
+	mux.Handle("POST /api/v1/org/departments", s.api(s.apiCreateDepartment))
+	mux.Handle("GET /api/v1/org/departments/{id}", s.api(s.apiDepartment))
+	mux.Handle("GET /api/v1/org/invitations", s.api(s.apiInvitations))
+	mux.Handle("POST /api/v1/org/invitations", s.api(s.apiInvite))
+	mux.Handle("GET /api/v1/org/invitations/{id}", s.api(s.apiInvitation))
+	mux.Handle("POST /api/v1/invitations/{token}/accept", s.api(s.apiAcceptInvitation))
+	mux.Handle("GET /api/v1/orgs", s.api(s.apiOrgs))
+	mux.Handle("POST /api/v1/orgs", s.api(s.apiCreateOrg))
+	mux.Handle("GET /api/v1/orgs/{id}", s.api(s.apiOrg))
+	mux.Handle("GET /api/v1/outbox", s.api(s.apiOutbox))
+	mux.Handle("/api/", s.api(s.apiNotFound))
+	mux.Handle("/", s.page(s.notFound))
+}

@@ -1,0 +1,96 @@
+// Package web serves tsunagari over HTTP: server-rendered HTML pages for
+// browsers and a JSON API under /api/v1. Handlers parse the request, call
+// one service method and render the result; they hold no business rules.
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"tsunagari"
+	"tsunagari/internal/auth"
+	"tsunagari/internal/i18n"
+	"tsunagari/internal/mail"
+	"tsunagari/internal/org"
+)
+
+//go:embed templates static openapi.json
+var assets embed.FS
+
+// DemoLogin is a shared-password demo account listed on the sign-in page
+// when the server runs with demo data.
+type DemoLogin struct {
+	Email         string
+	Role          tsunagari.Role
+	Description   string
+	DescriptionEn string
+}
+
+// Server is tsunagari's HTTP handler. Create it with New.
+type Server struct {
+	Auth    *auth.Service
+	Orgs    *org.Service
+	Mail    *mail.Service
+	Catalog *i18n.Catalog
+	Logger  *slog.Logger
+	// Ready reports whether the server can take traffic (the database answers).
+	Ready func(ctx context.Context) error
+	// SecureCookies marks cookies Secure and sends HSTS; set it when the
+	// site is served over HTTPS.
+	SecureCookies bool
+	Version       string
+	Demo          []DemoLogin
+
+	// Authenticate finds the account of a request. New sets it to the
+	// session cookie or bearer token check; tests may replace it.
+	Authenticate func(r *http.Request) (*tsunagari.Account, error)
+
+	pages    map[string]*template.Template
+	handler  http.Handler
+	metrics  *metrics
+	draining atomic.Bool
+	static   http.Handler
+	openapi  []byte
+	started  time.Time
+}
+
+// New returns a Server with its routes, templates and middleware ready.
+func New(s *Server) (*Server, error) {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Authenticate == nil {
+		s.Authenticate = s.authenticate
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.openapi, err = assets.ReadFile("openapi.json"); err != nil {
+		return nil, err
+	}
+	staticFS, _ := fs.Sub(assets, "static")
+	s.static = http.StripPrefix("/static/", http.FileServerFS(staticFS))
+	s.metrics = newMetrics()
+	s.started = time.Now()
+
+	mux := http.NewServeMux()
+	s.routes(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(cop.Handler(mux)))))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz fail so a load balancer stops sending traffic before
+// the process shuts down.
+func (s *Server) Drain() { s.draining.Store(true) }
