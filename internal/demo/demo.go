@@ -90,6 +90,15 @@ func (g *Generator) Run(ctx context.Context) (*Population, error) {
 	if steps == nil {
 		steps = DefaultSteps()
 	}
+	seen := map[string]bool{}
+	for _, s := range steps {
+		// A step's name seeds its random stream: two steps of one name
+		// would draw the same IDs.
+		if s.Name == "" || seen[s.Name] {
+			return nil, fmt.Errorf("demo: step name %q is empty or not unique", s.Name)
+		}
+		seen[s.Name] = true
+	}
 	p := &Population{
 		Stores:       g.Stores,
 		Now:          now.UTC().Truncate(time.Second),

@@ -331,6 +331,11 @@ func TestSteps(t *testing.T) {
 	if p.AccountCount != base.AccountCount+3 {
 		t.Errorf("AccountCount = %d; want %d", p.AccountCount, base.AccountCount+3)
 	}
+	g.Steps = append(DefaultSteps(), Step{Name: "people", Run: extra.Run})
+	if _, err := g.Run(ctx); err == nil {
+		t.Errorf("Run with two steps named people: no error")
+	}
+
 	var before, after []string
 	for a := range base.Accounts() {
 		before = append(before, a.ID+" "+a.Email)

@@ -1,0 +1,4 @@
+package postgres
+
+// MigratedAtOpen returns the migrations Open applied.
+func (db *DB) MigratedAtOpen() []string { return db.migrated }

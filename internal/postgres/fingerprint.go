@@ -1,0 +1,141 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// tables returns the tables of the current schema by name.
+func tables(ctx context.Context, q querier) (schema string, names []string, err error) {
+	if err := q.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return "", nil, fmt.Errorf("list tables: %w", err)
+	}
+	rows, err := q.Query(ctx, `
+		SELECT tablename FROM pg_tables
+		WHERE schemaname = $1
+		ORDER BY tablename COLLATE "C"`, schema)
+	if err != nil {
+		return "", nil, fmt.Errorf("list tables: %w", err)
+	}
+	names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", nil, fmt.Errorf("list tables: %w", err)
+	}
+	return schema, names, nil
+}
+
+// snapshot runs fn in a read-only transaction that sees one snapshot of
+// the whole database.
+func (db *DB) snapshot(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool,
+		pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+// TableCounts returns the number of rows of every table in the current
+// schema.
+func (db *DB) TableCounts(ctx context.Context) (map[string]int, error) {
+	counts := make(map[string]int)
+	err := db.snapshot(ctx, func(tx pgx.Tx) error {
+		schema, names, err := tables(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			var n int
+			if err := tx.QueryRow(ctx,
+				`SELECT count(*) FROM `+pgx.Identifier{schema, name}.Sanitize(),
+			).Scan(&n); err != nil {
+				return fmt.Errorf("count %s: %w", name, err)
+			}
+			counts[name] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// Fingerprint returns a SHA-256, in hex, of the full contents of every
+// table in the current schema: each table's name, its rows as text in the
+// order of all their columns, and its row count. Two calls return the same
+// value exactly when no table changed in between, which tests use to check
+// that reads and rejected writes leave the database alone.
+func (db *DB) Fingerprint(ctx context.Context) (string, error) {
+	h := sha256.New()
+	err := db.snapshot(ctx, func(tx pgx.Tx) error {
+		schema, names, err := tables(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if err := hashTable(ctx, tx, h, schema, name); err != nil {
+				return fmt.Errorf("fingerprint %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashTable writes one table to h.
+func hashTable(ctx context.Context, tx pgx.Tx, h hash.Hash, schema, table string) error {
+	rows, err := tx.Query(ctx, `
+		SELECT column_name FROM information_schema.columns
+		WHERE table_schema = $1 AND table_name = $2
+		ORDER BY ordinal_position`, schema, table)
+	if err != nil {
+		return err
+	}
+	columns, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	order := make([]string, len(columns))
+	for i, c := range columns {
+		order[i] = "r." + pgx.Identifier{c}.Sanitize()
+	}
+
+	writeString(h, "table", table)
+	rows, err = tx.Query(ctx, `SELECT ROW(r.*)::text FROM `+
+		pgx.Identifier{schema, table}.Sanitize()+` AS r ORDER BY `+strings.Join(order, ", "))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return err
+		}
+		writeString(h, "row", text)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	writeString(h, "count", fmt.Sprint(n))
+	return nil
+}
+
+// writeString writes a tagged, length-prefixed string to h, so that no two
+// different sequences of strings hash alike.
+func writeString(h hash.Hash, tag, s string) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+	h.Write([]byte(tag))
+	h.Write(n[:])
+	h.Write([]byte(s))
+}

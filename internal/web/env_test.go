@@ -1,0 +1,189 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tsunagari"
+	"tsunagari/internal/auth"
+	"tsunagari/internal/i18n"
+	"tsunagari/internal/mail"
+	"tsunagari/internal/org"
+	"tsunagari/internal/sqlite"
+	"tsunagari/internal/web"
+)
+
+// testPassword is the password of every account a test creates.
+const testPassword = "correct horse battery"
+
+// testEnv is a real server on a temporary SQLite file, with cheap password
+// hashing so tests stay fast.
+type testEnv struct {
+	t      *testing.T
+	db     *sqlite.DB
+	stores tsunagari.Stores
+	srv    *web.Server
+	ts     *httptest.Server
+	hasher *auth.Hasher
+	hash   string // testPassword, hashed
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	catalog, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &testEnv{t: t, db: db, stores: db.Stores(),
+		hasher: auth.NewHasher(auth.Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}, 4)}
+	e.hash, err = e.hasher.Hash(ctx, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts = httptest.NewUnstartedServer(nil)
+	baseURL := "http://" + e.ts.Listener.Addr().String()
+	e.srv, err = web.New(&web.Server{
+		Auth:    auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL),
+		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
+		Mail:    &mail.Service{Outbox: e.stores.Outbox},
+		Catalog: catalog,
+		Logger:  logger,
+		Ready:   db.Ping,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts.Config.Handler = e.srv
+	e.ts.Start()
+	t.Cleanup(e.ts.Close)
+	return e
+}
+
+// org creates an organisation with one department and returns both.
+func (e *testEnv) org(name string) (*tsunagari.Org, *tsunagari.Department) {
+	e.t.Helper()
+	ctx := context.Background()
+	o := &tsunagari.Org{Name: name, Industry: "manufacturing", DeclaredEmployees: 500, MinGroupSize: 5}
+	if err := e.stores.Orgs.CreateOrg(ctx, o); err != nil {
+		e.t.Fatal(err)
+	}
+	d := &tsunagari.Department{OrgID: o.ID, Name: "人事部"}
+	if err := e.stores.Orgs.CreateDepartment(ctx, d); err != nil {
+		e.t.Fatal(err)
+	}
+	return o, d
+}
+
+// account creates an account with testPassword, employed by orgID if set.
+func (e *testEnv) account(email, orgID string, roles ...tsunagari.Role) *tsunagari.Account {
+	e.t.Helper()
+	a := &tsunagari.Account{Email: email, Name: "山田 花子", PasswordHash: e.hash,
+		Roles: append([]tsunagari.Role{tsunagari.RoleMember}, roles...), PasswordChangedAt: time.Now().Add(-time.Hour)}
+	if orgID != "" {
+		a.Employment = &tsunagari.Employment{OrgID: orgID, StartedAt: time.Now().Add(-time.Hour)}
+	}
+	if err := e.stores.Accounts.CreateAccount(context.Background(), a); err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+// client returns a browser-like client: it keeps cookies, does not follow
+// redirects, and sends same-origin fetch metadata as a browser would.
+func (e *testEnv) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: sameOrigin{},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type sameOrigin struct{}
+
+func (sameOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Sec-Fetch-Site") == "" {
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// signIn returns a client signed in as email.
+func (e *testEnv) signIn(email string) *http.Client {
+	e.t.Helper()
+	c := e.client()
+	res := e.post(c, "/signin", url.Values{"email": {email}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("sign in as %s: status %d: %s", email, res.StatusCode, res.body)
+	}
+	return c
+}
+
+type response struct {
+	*http.Response
+	body string
+}
+
+func (e *testEnv) do(c *http.Client, req *http.Request) response {
+	e.t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Response: res, body: string(b)}
+}
+
+func (e *testEnv) get(c *http.Client, path string) response {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+	return e.do(c, req)
+}
+
+func (e *testEnv) post(c *http.Client, path string, form url.Values) response {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return e.do(c, req)
+}
+
+// api sends a JSON request to /api/v1.
+func (e *testEnv) api(c *http.Client, method, path, body string) response {
+	e.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, e.ts.URL+path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return e.do(c, req)
+}
+
+// fingerprint hashes the whole database.
+func (e *testEnv) fingerprint() string {
+	e.t.Helper()
+	fp, err := e.db.Fingerprint(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return fp
+}
