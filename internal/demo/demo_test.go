@@ -2,7 +2,11 @@ package demo
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,11 +23,51 @@ var testNow = time.Date(2026, 11, 1, 9, 0, 0, 0, tsunagari.Tokyo)
 // testHash stands in for the argon2id hash of Password.
 const testHash = "$argon2id$v=19$m=65536,t=3,p=2$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs"
 
-// mustOpenDB opens a migrated database in a temporary directory and closes
-// it when the test ends.
+// emptyDB is a migrated, empty database that every test database is
+// copied from. schema_migrations records the wall-clock time each
+// migration ran and Fingerprint covers it, so databases migrated in
+// different seconds could never match; copies of one file always do.
+var emptyDB string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tsunagari-demo-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	emptyDB = filepath.Join(dir, "empty.db")
+	db, err := sqlite.Open(context.Background(), emptyDB, sqlite.Options{Migrate: true})
+	if err == nil {
+		err = db.Close()
+	}
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// mustOpenDB opens a fresh copy of emptyDB in a temporary directory and
+// closes it when the test ends.
 func mustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "demo.db"), sqlite.Options{Migrate: true})
+	path := filepath.Join(tb.TempDir(), "demo.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(emptyDB + suffix)
+		if errors.Is(err, fs.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{Migrate: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

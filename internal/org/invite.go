@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -39,7 +40,32 @@ func (s *Service) Invite(ctx context.Context, actor *tsunagari.Account, invites 
 	if err != nil {
 		return nil, err
 	}
-	if len(invites) == 0 {
+	for i := range invites {
+		invites[i].Line = i + 1
+	}
+	return s.invite(ctx, actor, o, invites, nil)
+}
+
+// InviteCSV invites everyone in a CSV file (see ParseCSV), or nobody:
+// every problem of every line is reported at once.
+func (s *Service) InviteCSV(ctx context.Context, actor *tsunagari.Account, data []byte) ([]*tsunagari.Invitation, error) {
+	o, err := s.hrOrg(ctx, actor, "")
+	if err != nil {
+		return nil, err
+	}
+	depts, err := s.Store.FindDepartments(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	invites, details, err := ParseCSV(data, Tree(depts))
+	if err != nil {
+		return nil, err
+	}
+	return s.invite(ctx, actor, o, invites, details)
+}
+
+func (s *Service) invite(ctx context.Context, actor *tsunagari.Account, o *tsunagari.Org, invites []Invite, details []tsunagari.Detail) ([]*tsunagari.Invitation, error) {
+	if len(invites) == 0 && len(details) == 0 {
 		return nil, tsunagari.Invalid("email", "invite.none")
 	}
 	if len(invites) > MaxCSVRows {
@@ -58,7 +84,6 @@ func (s *Service) Invite(ctx context.Context, actor *tsunagari.Account, invites 
 		return nil, err
 	}
 
-	var details []tsunagari.Detail
 	bad := func(inv Invite, field, key string, args ...any) {
 		details = append(details, tsunagari.Detail{Line: inv.Line, Field: field, Key: key, Args: args})
 	}
@@ -81,7 +106,7 @@ func (s *Service) Invite(ctx context.Context, actor *tsunagari.Account, invites 
 			bad(*inv, "email", "invite.duplicate", prev)
 			continue
 		}
-		seen[inv.Email] = max(inv.Line, i+1)
+		seen[inv.Email] = inv.Line
 		switch {
 		case inv.Role != tsunagari.RoleMember && inv.Role != tsunagari.RoleHRAdmin:
 			bad(*inv, "role", "invite.role_invalid")
@@ -103,6 +128,7 @@ func (s *Service) Invite(ctx context.Context, actor *tsunagari.Account, invites 
 		}
 	}
 	if len(details) > 0 {
+		slices.SortStableFunc(details, func(a, b tsunagari.Detail) int { return a.Line - b.Line })
 		return nil, &tsunagari.Error{Code: tsunagari.CodeInvalid, Key: "invite.rejected", Args: []any{len(details)}, Details: details}
 	}
 
@@ -157,16 +183,17 @@ func (s *Service) Invitations(ctx context.Context, actor *tsunagari.Account, lim
 // columns email (メールアドレス), department (部署) and role (役割); only
 // email is required. Departments are given by their path, such as
 // "営業本部 / 東日本営業部". The file may be UTF-8 (with or without a BOM) or
-// Shift_JIS, as Japanese Excel saves it. Every bad line is reported.
-func ParseCSV(data []byte, depts []TreeNode) ([]Invite, error) {
+// Shift_JIS, as Japanese Excel saves it. Problems of single lines are
+// returned as details; err is for a file that cannot be read at all.
+func ParseCSV(data []byte, depts []TreeNode) (invites []Invite, details []tsunagari.Detail, err error) {
 	if len(data) > MaxCSVBytes {
-		return nil, tsunagari.NewError(tsunagari.CodeTooLarge, "invite.csv_too_large", MaxCSVBytes/1024)
+		return nil, nil, tsunagari.NewError(tsunagari.CodeTooLarge, "invite.csv_too_large", MaxCSVBytes/1024)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		decoded, _, err := transform.Bytes(japanese.ShiftJIS.NewDecoder(), data)
 		if err != nil || !utf8.Valid(decoded) {
-			return nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_encoding")
+			return nil, nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_encoding")
 		}
 		data = decoded
 	}
@@ -180,10 +207,10 @@ func ParseCSV(data []byte, depts []TreeNode) ([]Invite, error) {
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_empty")
+		return nil, nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_empty")
 	}
 	if err != nil {
-		return nil, csvSyntaxError(err)
+		return nil, nil, csvSyntaxError(err)
 	}
 	cols := map[string]int{"email": -1, "department": -1, "role": -1}
 	for i, h := range header {
@@ -192,22 +219,20 @@ func ParseCSV(data []byte, depts []TreeNode) ([]Invite, error) {
 		}
 	}
 	if cols["email"] < 0 {
-		return nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_no_email_column")
+		return nil, nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_no_email_column")
 	}
 
-	var out []Invite
-	var details []tsunagari.Detail
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvSyntaxError(err)
+			return nil, nil, csvSyntaxError(err)
 		}
 		line, _ := r.FieldPos(0)
-		if len(out)+len(details) >= MaxCSVRows {
-			return nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.too_many", MaxCSVRows)
+		if len(invites)+len(details) >= MaxCSVRows {
+			return nil, nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.too_many", MaxCSVRows)
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
@@ -233,15 +258,12 @@ func ParseCSV(data []byte, depts []TreeNode) ([]Invite, error) {
 			continue
 		}
 		inv.Role = role
-		out = append(out, inv)
+		invites = append(invites, inv)
 	}
-	if len(details) > 0 {
-		return nil, &tsunagari.Error{Code: tsunagari.CodeInvalid, Key: "invite.rejected", Args: []any{len(details)}, Details: details}
+	if len(invites) == 0 && len(details) == 0 {
+		return nil, nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_empty")
 	}
-	if len(out) == 0 {
-		return nil, tsunagari.NewError(tsunagari.CodeInvalid, "invite.csv_empty")
-	}
-	return out, nil
+	return invites, details, nil
 }
 
 var headerNames = map[string]string{

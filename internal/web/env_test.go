@@ -115,7 +115,7 @@ func (e *testEnv) client() *http.Client {
 type sameOrigin struct{}
 
 func (sameOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("Sec-Fetch-Site") == "" {
+	if r.Header.Get("Sec-Fetch-Site") == "" && r.Header.Get("Origin") == "" {
 		r.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	return http.DefaultTransport.RoundTrip(r)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -132,10 +133,10 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 // line is listed with its number and nothing is stored until all are good.
 func (s *Server) inviteCSV(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
-	invs, err := s.readInviteCSV(r, a)
+	data, err := readUpload(r, "file", org.MaxCSVBytes)
 	if err == nil {
 		var sent []*tsunagari.Invitation
-		if sent, err = s.Orgs.Invite(r.Context(), a, invs); err == nil {
+		if sent, err = s.Orgs.InviteCSV(r.Context(), a, data); err == nil {
 			return s.invitationsPage(w, r, a, http.StatusCreated, invitationsPage{Sent: len(sent)})
 		}
 	}
@@ -146,24 +147,19 @@ func (s *Server) inviteCSV(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	return s.invitationsPage(w, r, a, status, invitationsPage{CSV: f})
 }
 
-func (s *Server) readInviteCSV(r *http.Request, a *tsunagari.Account) ([]org.Invite, error) {
-	file, _, err := r.FormFile("file")
+// readUpload reads an uploaded file of at most limit bytes; one byte more
+// is read so the caller can tell that it was too large.
+func readUpload(r *http.Request, field string, limit int) ([]byte, error) {
+	file, _, err := r.FormFile(field)
 	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
 			return nil, err
 		}
-		return nil, tsunagari.Invalid("file", "invite.csv_missing")
+		return nil, tsunagari.Invalid(field, "invite.csv_missing")
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, org.MaxCSVBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	tree, err := s.Orgs.Departments(r.Context(), a)
-	if err != nil {
-		return nil, err
-	}
-	return org.ParseCSV(data, tree)
+	return io.ReadAll(io.LimitReader(file, int64(limit)+1))
 }
 
 func (s *Server) invitationDetail(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
