@@ -246,7 +246,8 @@ type AccountStore interface {
 	// UpdateAccount applies upd and returns the updated account.
 	UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (*Account, error)
 	// SetPassword replaces the password hash, records when, and deletes
-	// every session and API token of the account, in one transaction.
+	// every session, API token and unused password reset of the account, in
+	// one transaction.
 	SetPassword(ctx context.Context, id, hash string, at time.Time) error
 	// SetRoles replaces the account's roles.
 	SetRoles(ctx context.Context, id string, roles []Role) error

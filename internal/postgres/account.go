@@ -313,7 +313,8 @@ func (s *AccountStore) SetPassword(ctx context.Context, id, hash string, at time
 }
 
 // setPassword replaces the password hash of an account and ends its
-// sessions and API tokens; ErrNotFound if there is no such account.
+// sessions, API tokens and unused reset links; ErrNotFound if there is no
+// such account.
 func setPassword(ctx context.Context, tx pgx.Tx, id, hash string, at time.Time) error {
 	if err := affectedOne(tx.Exec(ctx,
 		`UPDATE accounts SET password_hash = $2, password_changed_at = $3 WHERE id = $1`,
@@ -323,7 +324,11 @@ func setPassword(ctx context.Context, tx pgx.Tx, id, hash string, at time.Time) 
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = $1`, id); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE account_id = $1`, id)
+	if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE account_id = $1`, id); err != nil {
+		return err
+	}
+	// Reset links sent before the change must not undo it.
+	_, err := tx.Exec(ctx, `DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL`, id)
 	return err
 }
 

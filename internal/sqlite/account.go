@@ -313,7 +313,7 @@ func (s *accountStore) SetPassword(ctx context.Context, id, hash string, at time
 }
 
 // setPassword replaces the account's password hash and signs it out
-// everywhere: its sessions and API tokens are deleted.
+// everywhere: its sessions, API tokens and unused reset links are deleted.
 func setPassword(ctx context.Context, tx *sql.Tx, id, hash string, at time.Time) error {
 	res, err := tx.ExecContext(ctx,
 		`UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?`,
@@ -327,7 +327,11 @@ func setPassword(ctx context.Context, tx *sql.Tx, id, hash string, at time.Time)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = ?`, id); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE account_id = ?`, id)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE account_id = ?`, id); err != nil {
+		return err
+	}
+	// Reset links sent before the change must not undo it.
+	_, err = tx.ExecContext(ctx, `DELETE FROM password_resets WHERE account_id = ? AND used_at IS NULL`, id)
 	return err
 }
 

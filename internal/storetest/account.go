@@ -195,6 +195,10 @@ func testAccounts(t *testing.T, open func(t *testing.T) Backend) {
 				t.Fatal(err)
 			}
 		}
+		r := &tsunagari.PasswordReset{TokenHash: "r-" + a.ID, AccountID: a.ID, CreatedAt: t0, ExpiresAt: t0.Add(2 * time.Hour)}
+		if err := s.Sessions.CreatePasswordReset(ctx, r, &tsunagari.Mail{To: a.Email, Subject: "s", Body: "b", Kind: "password_reset", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
 		at := t0.Add(time.Hour)
 		if err := s.Accounts.SetPassword(ctx, a.ID, "$argon2id$new", at); err != nil {
 			t.Fatalf("SetPassword error = %v", err)
@@ -207,6 +211,8 @@ func testAccounts(t *testing.T, open func(t *testing.T) Backend) {
 		wantErr(t, "FindSession after SetPassword", err, tsunagari.ErrNotFound)
 		_, err = s.Sessions.FindAPIToken(ctx, "t-"+a.ID)
 		wantErr(t, "FindAPIToken after SetPassword", err, tsunagari.ErrNotFound)
+		_, err = s.Sessions.ResetPassword(ctx, "r-"+a.ID, "$argon2id$undo", at.Add(time.Minute))
+		wantErr(t, "ResetPassword with a link sent before SetPassword", err, tsunagari.ErrNotFound)
 		if _, err := s.Sessions.FindSession(ctx, "s-"+other.ID); err != nil {
 			t.Errorf("another account's session was deleted: %v", err)
 		}
