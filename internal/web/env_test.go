@@ -28,7 +28,7 @@ const testPassword = "correct horse battery"
 // testEnv is a real server on a temporary SQLite file, with cheap password
 // hashing so tests stay fast.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	db     *sqlite.DB
 	stores tsunagari.Stores
 	srv    *web.Server
@@ -37,7 +37,7 @@ type testEnv struct {
 	hash   string // testPassword, hashed
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
