@@ -133,6 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 		SecureCookies: c.SecureCookies,
 		Version:       version,
 		Demo:          logins,
+		MetricsToken:  c.MetricsToken,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ type Config struct {
 	SMTPFrom      string
 	SMTPUser      string
 	SMTPPassword  string
+	MetricsToken  string
 	LogLevel      string
 	LogFormat     string
 	ShutdownGrace time.Duration
@@ -88,6 +89,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", "tsunagari@localhost", "sender address of outgoing mail")
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "SMTP user name")
 	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "SMTP password")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics; without it only loopback clients may read metrics")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long to let requests finish at shutdown")

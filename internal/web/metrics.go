@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/subtle"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,4 +42,23 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// metricsGuard lets a scraper with the configured token, or any loopback
+// client when no token is configured, read the metrics. Others get 404.
+func (s *Server) metricsGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allowed := false
+		if s.MetricsToken != "" {
+			got := []byte(r.Header.Get("Authorization"))
+			allowed = subtle.ConstantTimeCompare(got, []byte("Bearer "+s.MetricsToken)) == 1
+		} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			allowed = net.ParseIP(host).IsLoopback()
+		}
+		if !allowed {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -8,7 +8,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.metricsGuard(s.metrics.handler()))
 	mux.Handle("GET /static/", s.static)
 
 	// Pages anyone may see.

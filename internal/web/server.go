@@ -46,6 +46,9 @@ type Server struct {
 	SecureCookies bool
 	Version       string
 	Demo          []DemoLogin
+	// MetricsToken, if set, is the bearer token a Prometheus scraper must
+	// send; without it, /metrics answers loopback clients only.
+	MetricsToken string
 
 	// Authenticate finds the account of a request. New sets it to the
 	// session cookie or bearer token check; tests may replace it.
