@@ -227,9 +227,9 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 }
 
 // ChangePassword replaces actor's password after checking the current one.
-// Every session and API token of the account ends; the caller's browser
-// gets a fresh session, returned as token.
-func (s *Service) ChangePassword(ctx context.Context, actor *tsunagari.Account, current, next string, c Client) (token string, err error) {
+// Every session and API token of the account ends; with newSession, the
+// caller's browser gets a fresh session, returned as token.
+func (s *Service) ChangePassword(ctx context.Context, actor *tsunagari.Account, current, next string, c Client, newSession bool) (token string, err error) {
 	if actor == nil {
 		return "", tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
 	}
@@ -255,6 +255,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor *tsunagari.Account, 
 		return "", fmt.Errorf("change password: %w", err)
 	}
 	actor.PasswordHash, actor.PasswordChangedAt = hash, now
+	if !newSession {
+		return "", nil
+	}
 	return s.startSession(ctx, actor, c)
 }
 

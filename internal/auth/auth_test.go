@@ -108,7 +108,7 @@ func TestSessionLifecycle(t *testing.T) {
 	// A password change ends every session but the new one.
 	tokA, acc, _ := s.SignIn(ctx, "misaki@example.jp", "a long enough password", client)
 	tokB, _, _ := s.SignIn(ctx, "misaki@example.jp", "a long enough password", client)
-	fresh, err := s.ChangePassword(ctx, acc, "a long enough password", "an even longer password", client)
+	fresh, err := s.ChangePassword(ctx, acc, "a long enough password", "an even longer password", client, true)
 	if err != nil {
 		t.Fatal(err)
 	}

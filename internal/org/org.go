@@ -104,8 +104,9 @@ func (s *Service) Departments(ctx context.Context, actor *tsunagari.Account) ([]
 	return Tree(list), nil
 }
 
-// Department returns one department of actor's org.
-func (s *Service) Department(ctx context.Context, actor *tsunagari.Account, id string) (*tsunagari.Department, error) {
+// Department returns one department of actor's org with its place in the
+// tree. A department of another org is not found.
+func (s *Service) Department(ctx context.Context, actor *tsunagari.Account, id string) (*TreeNode, error) {
 	o, err := s.hrOrg(ctx, actor, "")
 	if err != nil {
 		return nil, err
@@ -113,7 +114,16 @@ func (s *Service) Department(ctx context.Context, actor *tsunagari.Account, id s
 	if !tsunagari.ValidID(id) {
 		return nil, errNotFound
 	}
-	return s.Store.FindDepartment(ctx, o.ID, id)
+	all, err := s.Store.FindDepartments(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range Tree(all) {
+		if n.ID == id {
+			return &n, nil
+		}
+	}
+	return nil, errNotFound
 }
 
 // CreateDepartment adds a department to actor's org.

@@ -63,6 +63,10 @@ type departmentJSON struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
+func departmentOf(n org.TreeNode) departmentJSON {
+	return departmentJSON{ID: n.ID, ParentID: n.ParentID, Name: n.Name, Path: n.Path, Depth: n.Depth, CreatedAt: n.CreatedAt}
+}
+
 type invitationJSON struct {
 	ID           string         `json:"id"`
 	Email        string         `json:"email"`
@@ -217,11 +221,13 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, a *ts
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, err := s.Auth.ChangePassword(r.Context(), a, in.CurrentPassword, in.NewPassword, client(r))
+	// A browser keeps a fresh session; a script with a token signs in again.
+	browser := s.sessionToken(r) != ""
+	token, err := s.Auth.ChangePassword(r.Context(), a, in.CurrentPassword, in.NewPassword, client(r), browser)
 	if err != nil {
 		return err
 	}
-	if s.sessionToken(r) != "" {
+	if browser {
 		s.setSessionCookie(w, token)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -304,17 +310,17 @@ func (s *Server) apiDepartments(w http.ResponseWriter, r *http.Request, a *tsuna
 	}
 	out := make([]departmentJSON, len(tree))
 	for i, n := range tree {
-		out[i] = departmentJSON{ID: n.ID, ParentID: n.ParentID, Name: n.Name, Path: n.Path, Depth: n.Depth, CreatedAt: n.CreatedAt}
+		out[i] = departmentOf(n)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiDepartment(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
-	d, err := s.Orgs.Department(r.Context(), a, r.PathValue("id"))
+	n, err := s.Orgs.Department(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, departmentJSON{ID: d.ID, ParentID: d.ParentID, Name: d.Name, CreatedAt: d.CreatedAt})
+	return writeJSON(w, http.StatusOK, departmentOf(*n))
 }
 
 func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
@@ -332,7 +338,11 @@ func (s *Server) apiCreateDepartment(w http.ResponseWriter, r *http.Request, a *
 	if err := s.Orgs.CreateDepartment(r.Context(), a, d); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, departmentJSON{ID: d.ID, ParentID: d.ParentID, Name: d.Name, CreatedAt: d.CreatedAt})
+	n, err := s.Orgs.Department(r.Context(), a, d.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, departmentOf(*n))
 }
 
 func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
@@ -435,6 +445,9 @@ func (s *Server) apiOutbox(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	list, err := s.Mail.Mail(r.Context(), a, tsunagari.MailFilter{To: tsunagari.NormalizeEmail(r.URL.Query().Get("to"))})
 	if err != nil {
 		return err
+	}
+	if list == nil {
+		list = []*tsunagari.Mail{} // an empty list, never null
 	}
 	return writeJSON(w, http.StatusOK, list)
 }

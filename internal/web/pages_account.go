@@ -136,7 +136,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a *tsuna
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	token, err := s.Auth.ChangePassword(r.Context(), a, r.PostForm.Get("currentPassword"), r.PostForm.Get("newPassword"), client(r))
+	token, err := s.Auth.ChangePassword(r.Context(), a, r.PostForm.Get("currentPassword"), r.PostForm.Get("newPassword"), client(r), true)
 	if err != nil {
 		f, status, err := s.formError(r, a, err)
 		if err != nil {

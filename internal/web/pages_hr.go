@@ -51,8 +51,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request, a *tsu
 }
 
 type departmentPage struct {
-	Department *tsunagari.Department
-	Path       string
+	Department *org.TreeNode
 	Children   []org.TreeNode
 }
 
@@ -67,9 +66,6 @@ func (s *Server) department(w http.ResponseWriter, r *http.Request, a *tsunagari
 	}
 	p := departmentPage{Department: d}
 	for _, n := range tree {
-		if n.ID == d.ID {
-			p.Path = n.Path
-		}
 		if n.ParentID == d.ID {
 			p.Children = append(p.Children, n)
 		}

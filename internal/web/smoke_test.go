@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"tsunagari"
 )
 
 func TestSignInReachesDashboard(t *testing.T) {
@@ -87,5 +89,16 @@ func TestLanguageSwitch(t *testing.T) {
 		if res := e.post(c, "/lang", url.Values{"lang": {"ja"}, "next": {next}}); res.Header.Get("Location") != "/dashboard" {
 			t.Errorf("POST /lang next=%q redirected to %q, want a local path", next, res.Header.Get("Location"))
 		}
+	}
+}
+
+func TestDepartmentAPIGivesPlaceInTree(t *testing.T) {
+	e := newTestEnv(t)
+	o, top := e.org("みなと精機")
+	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	c := e.signIn("hr@minato.example")
+	res := e.api(c, "POST", "/api/v1/org/departments", `{"name":"人材開発課","parentId":"`+top.ID+`"}`)
+	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `"path":"人事部 / 人材開発課"`) || !strings.Contains(res.body, `"depth":1`) {
+		t.Fatalf("createDepartment = %d %s; want depth 1 and the path", res.StatusCode, res.body)
 	}
 }
