@@ -101,6 +101,14 @@ func (m *Main) Run(ctx context.Context) error {
 	m.db = db
 	stores := db.Stores()
 
+	// Take the port first: a port in use fails at once, before any data
+	// is written.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
 	var logins []web.DemoLogin
 	if c.Demo {
@@ -108,12 +116,6 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	m.ln = ln
 	baseURL := c.BaseURL
 	if baseURL == "" {
 		baseURL = m.URL()
@@ -164,7 +166,6 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	m.Logger.Info("tsunagari is serving", "url", m.URL(), "db", redactDSN(c.DB), "demo", c.Demo,
 		"startup_ms", time.Since(start).Milliseconds(), "version", version)
-	fmt.Fprintf(os.Stderr, "tsunagari: serving on %s\n", m.URL())
 	return nil
 }
 
@@ -192,6 +193,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
 		m.server.Drain()
+	}
+	if m.http == nil && m.ln != nil {
+		errs = append(errs, m.ln.Close()) // Run failed before serving
 	}
 	if m.http != nil {
 		grace := m.Config.ShutdownGrace

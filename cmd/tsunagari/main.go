@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 			m.Close()
 			return err
 		}
+		fmt.Fprintf(os.Stderr, "tsunagari: serving on %s\n", m.URL())
 		<-ctx.Done()
 		return m.Close()
 	case "migrate":

@@ -113,7 +113,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, a *tsunagari.A
 	if old := s.sessionToken(r); old != "" {
 		_ = s.Auth.SignOut(r.Context(), old)
 	}
-	s.setSessionCookie(w, token)
+	s.setSessionCookie(w, token, acc)
 	return writeJSON(w, http.StatusOK, meOf(acc))
 }
 
@@ -144,7 +144,7 @@ func (s *Server) apiSignUp(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(w, token)
+	s.setSessionCookie(w, token, acc)
 	return writeJSON(w, http.StatusCreated, meOf(acc))
 }
 
@@ -228,7 +228,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, a *ts
 		return err
 	}
 	if browser {
-		s.setSessionCookie(w, token)
+		s.setSessionCookie(w, token, a)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

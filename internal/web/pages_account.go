@@ -144,7 +144,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a *tsuna
 		}
 		return s.settings(w, r, a, status, settingsPage{Password: f})
 	}
-	s.setSessionCookie(w, token)
+	s.setSessionCookie(w, token, a)
 	return s.redirect(w, r, "/settings", "flash.password_changed")
 }
 

@@ -56,7 +56,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 		return err
 	}
 	next := r.PostForm.Get("next")
-	token, _, err := s.Auth.SignIn(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("password"), client(r))
+	token, acc, err := s.Auth.SignIn(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("password"), client(r))
 	if err != nil {
 		f, status, err := s.formError(r, a, err)
 		if err != nil {
@@ -68,7 +68,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 	if old := s.sessionToken(r); old != "" {
 		_ = s.Auth.SignOut(r.Context(), old)
 	}
-	s.setSessionCookie(w, token)
+	s.setSessionCookie(w, token, acc)
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 	return nil
 }
@@ -101,7 +101,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 	}
 	in := auth.SignUp{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"),
 		Password: r.PostForm.Get("password"), Locale: lang(r, nil)}
-	token, _, err := s.Auth.SignUp(r.Context(), in, client(r))
+	token, acc, err := s.Auth.SignUp(r.Context(), in, client(r))
 	if err != nil {
 		f, status, err := s.formError(r, a, err)
 		if err != nil {
@@ -109,7 +109,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 		}
 		return s.render(w, r, nil, status, "signup", "signup.title", signUpPage{Form: f})
 	}
-	s.setSessionCookie(w, token)
+	s.setSessionCookie(w, token, acc)
 	return s.redirect(w, r, "/dashboard", "flash.welcome")
 }
 
@@ -210,7 +210,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, a *tsu
 			d.Form = f
 			return s.render(w, r, nil, status, "invitation", "invitation.title", d)
 		}
-		s.setSessionCookie(w, token)
+		s.setSessionCookie(w, token, a)
 	}
 	if err := s.Orgs.AcceptInvitation(r.Context(), a, d.Token); err != nil {
 		return err

@@ -10,6 +10,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metricsGuard(s.metrics.handler()))
 	mux.Handle("GET /static/", s.static)
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 
 	// Pages anyone may see.
 	mux.Handle("GET /{$}", s.page(s.home))

@@ -40,12 +40,18 @@ func (s *Server) authenticate(r *http.Request) (*tsunagari.Account, error) {
 	return s.Auth.Authenticate(r.Context(), c.Value)
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{
+// setSessionCookie gives the browser a session. Members keep it across
+// browser restarts for the session's lifetime; privileged roles get a
+// cookie that ends with the browser.
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string, a *tsunagari.Account) {
+	c := &http.Cookie{
 		Name: s.sessionCookieName(), Value: token, Path: "/",
 		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode,
-		MaxAge: int(auth.MemberAbsolute.Seconds()),
-	})
+	}
+	if !a.Privileged() {
+		c.MaxAge = int(auth.MemberAbsolute.Seconds())
+	}
+	http.SetCookie(w, c)
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {

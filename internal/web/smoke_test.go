@@ -102,3 +102,17 @@ func TestDepartmentAPIGivesPlaceInTree(t *testing.T) {
 		t.Fatalf("createDepartment = %d %s; want depth 1 and the path", res.StatusCode, res.body)
 	}
 }
+
+func TestPrivilegedSessionCookieEndsWithTheBrowser(t *testing.T) {
+	e := newTestEnv(t)
+	o, _ := e.org("みなと精機")
+	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.account("member@minato.example", o.ID)
+	for email, persistent := range map[string]bool{"hr@minato.example": false, "member@minato.example": true} {
+		res := e.post(e.client(), "/signin", url.Values{"email": {email}, "password": {testPassword}})
+		cookie := res.Header.Get("Set-Cookie")
+		if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") || strings.Contains(cookie, "Max-Age") != persistent {
+			t.Errorf("%s session cookie = %q; want HttpOnly, SameSite=Lax, persistent=%v", email, cookie, persistent)
+		}
+	}
+}
