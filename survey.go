@@ -436,6 +436,11 @@ func (it *Item) check(a Answer) (Answer, string, []any) {
 			other = other || o.Other
 			clean.Choices = append(clean.Choices, c)
 		}
+		// Choices keep the order of the options, whatever order they came in.
+		slices.SortFunc(clean.Choices, func(x, y string) int {
+			return slices.IndexFunc(it.Options, func(o Option) bool { return o.ID == x }) -
+				slices.IndexFunc(it.Options, func(o Option) bool { return o.ID == y })
+		})
 		if exclusive && len(clean.Choices) > 1 {
 			return clean, "survey.exclusive_option", nil
 		}

@@ -211,13 +211,9 @@ func (s *Service) Respond(ctx context.Context, actor *tsunagari.Account, roundID
 	if !r.OpenAt(now) {
 		return nil, tsunagari.NewError(tsunagari.CodeConflict, "survey.round_closed")
 	}
-	clean, err := in.Check(answers)
-	if err != nil {
-		return nil, err
-	}
 	if !r.Mode.Linked() {
-		// Refuse a second answer before any work; the store refuses it
-		// again inside its transaction.
+		// Refuse a second answer before looking at it; the store refuses
+		// it again inside its transaction.
 		done, err := s.Store.Participated(ctx, r.ID, actor.ID)
 		if err != nil {
 			return nil, err
@@ -225,6 +221,10 @@ func (s *Service) Respond(ctx context.Context, actor *tsunagari.Account, roundID
 		if done {
 			return nil, errAlreadyAnswered
 		}
+	}
+	clean, err := in.Check(answers)
+	if err != nil {
+		return nil, err
 	}
 	resp := &tsunagari.Response{RoundID: r.ID, InstrumentID: in.ID, InstrumentVersion: in.Version,
 		AccountID: actor.ID, Answers: clean, Scores: in.Score(clean)}

@@ -245,7 +245,7 @@ func TestReadIsolation(t *testing.T) {
 			{Item: "supporters", Choices: []string{"workplace"}},
 			{Item: "i1", Value: tsunagari.Float(3)}, {Item: "i2", Value: tsunagari.Float(3)},
 			{Item: "i3", Value: tsunagari.Float(3)}, {Item: "i4", Value: tsunagari.Float(3)}},
-			survey.IsolationMid, "isolation.step.study_group"},
+			survey.IsolationMid, "isolation.step.probono"},
 	}
 	for _, tt := range tests {
 		clean, err := iso.Check(tt.answers)
