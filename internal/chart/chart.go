@@ -60,7 +60,7 @@ type Radar struct {
 
 // SVG renders the chart.
 func (c Radar) SVG() string {
-	const w, h, cx, cy, r = 520, 400, 260.0, 200.0, 130.0
+	const w, h, cx, cy, r = 600, 420, 300.0, 215.0, 128.0
 	max := c.Max
 	if max <= 0 {
 		max = 100
@@ -93,7 +93,9 @@ func (c Radar) SVG() string {
 	}
 	b.WriteString(`</g>`)
 	fmt.Fprintf(&b, `<g class="scale" font-size="10" fill="#5b6770">`)
-	for q := 1; q <= 4; q++ {
+	// The outer ring is the maximum; only the inner rings are labelled, so
+	// no number sits on the top axis label.
+	for q := 1; q <= 3; q++ {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" dx="3">%s</text>`, cx, cy-r*float64(q)/4, num(max*float64(q)/4))
 	}
 	b.WriteString(`</g>`)
@@ -134,12 +136,15 @@ func (c Radar) SVG() string {
 		case x < cx-8:
 			anchor = "end"
 		}
-		if y > cy+8 {
-			y += 8
-		}
 		value := ""
 		if len(c.Series) > 0 && i < len(c.Series[0].Values) && c.Series[0].Values[i] >= 0 {
-			value = num(c.Series[0].Values[i])
+			value = fmt.Sprintf("%.0f", math.Round(c.Series[0].Values[i])) // as the table beside it shows
+		}
+		switch {
+		case y > cy+8: // below the centre: clear of the polygon
+			y += 8
+		case y < cy-8 && value != "": // above: both lines above the vertex
+			y -= 12
 		}
 		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%.1f" text-anchor="%s">%s`, x, y, anchor, esc(label))
 		if value != "" {
@@ -292,7 +297,7 @@ func (c Bars) SVG() string {
 		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, labelW, y, plot*v/max, barH, Palette[0])
 		value := ""
 		if i < len(c.Values) {
-			value = num(c.Values[i]) + c.Unit
+			value = fmt.Sprintf("%.0f", math.Round(c.Values[i])) + c.Unit // as the table beside it shows
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-weight="700">%s</text>`, labelW+plot+8, y+barH-4, esc(value))
 	}

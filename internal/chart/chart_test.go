@@ -72,7 +72,7 @@ func TestRadar(t *testing.T) {
 	if elems["polygon"] != 6 {
 		t.Errorf("%d polygons, want 6", elems["polygon"])
 	}
-	for _, want := range []string{"生活との調和", "55.5", "今回", "前回", `&lt;診断&gt;`} {
+	for _, want := range []string{"生活との調和", ">56<", "今回", "前回", `&lt;診断&gt;`} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("radar lacks %q", want)
 		}
@@ -119,7 +119,7 @@ func TestBars(t *testing.T) {
 	if elems["rect"] != 4 {
 		t.Errorf("%d rects, want a track and a bar per value", elems["rect"])
 	}
-	if !strings.Contains(svg, "62.5点") || !strings.Contains(svg, "130点") {
+	if !strings.Contains(svg, "63点") || !strings.Contains(svg, "130点") {
 		t.Errorf("bars lack their values: %s", svg)
 	}
 	if strings.Contains(svg, `width="-`) {

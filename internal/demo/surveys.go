@@ -75,6 +75,8 @@ type answerer struct {
 	ins    map[string]*tsunagari.Instrument
 	rounds map[string]string
 	batch  []*tsunagari.Response
+	// showcase is set while a persona answers.
+	showcase bool
 }
 
 func (g *answerer) flush(ctx context.Context) error {
@@ -92,6 +94,7 @@ func (g *answerer) flush(ctx context.Context) error {
 // history, so that a visitor signing in as them sees every chart.
 func (g *answerer) person(a *tsunagari.Account, showcase bool) error {
 	p := g.p
+	g.showcase = showcase
 	from := a.CreatedAt.Add(time.Hour)
 	if !from.Before(p.Now) {
 		return nil
@@ -136,14 +139,14 @@ func (g *answerer) person(a *tsunagari.Account, showcase bool) error {
 		gain := map[string]float64{}
 		for _, d := range g.ins[survey.FivePowers].Dimensions {
 			level[d.ID] = 30 + p.Rand.Float64()*25
-			gain[d.ID] = 1 + p.Rand.Float64()*5
+			gain[d.ID] = 2 + p.Rand.Float64()*4
 		}
 		for at := start.Add(time.Duration(p.Rand.IntN(10)) * day); at.Before(p.Now); at = at.Add(time.Duration(26+p.Rand.IntN(10)) * day) {
 			if err := g.answer(a, survey.FivePowers, at, level); err != nil {
 				return err
 			}
 			for _, d := range g.ins[survey.FivePowers].Dimensions {
-				level[d.ID] += gain[d.ID] + p.Rand.NormFloat64()*4
+				level[d.ID] += gain[d.ID] + p.Rand.NormFloat64()*3
 			}
 		}
 	}
@@ -233,7 +236,7 @@ func (g *answerer) point(it *tsunagari.Item, target float64) float64 {
 	if it.Reverse {
 		t = 1 - t
 	}
-	v := math.Round(1 + t*float64(it.Points-1) + g.p.Rand.NormFloat64()*0.7)
+	v := math.Round(1 + t*float64(it.Points-1) + g.p.Rand.NormFloat64()*0.45)
 	return math.Max(1, math.Min(float64(it.Points), v))
 }
 
@@ -257,6 +260,9 @@ func (g *answerer) choose(a *tsunagari.Account, it *tsunagari.Item, soFar []tsun
 			share := givenUpShare[o.ID]
 			if o.ID == "u_turn" && a.Prefecture != a.HomePrefecture {
 				share = 0.18
+				if g.showcase {
+					share = 1 // the personas who live away from home weigh a U-turn
+				}
 			}
 			if p.Rand.Float64() < share*(0.3+0.75*lonely) {
 				ans.Choices = append(ans.Choices, o.ID)
