@@ -738,9 +738,15 @@ type SurveyStore interface {
 	// and (anonymous) no segments; resp.ID and resp.SubmittedAt are
 	// cleared. ErrNotFound if the round does not exist.
 	SubmitResponse(ctx context.Context, resp *Response) error
-	// ImportResponses stores personal responses with their IDs and times
-	// as given, all or none, for demo data and imports. It returns
-	// ErrNotFound if a round does not exist or is not personal.
+	// ImportResponses stores many responses in one transaction, all or
+	// none, for demo data and imports, each as its round's stored mode
+	// demands. Personal responses keep their IDs and times as given.
+	// Attributed and anonymous ones are written as SubmitResponse writes
+	// them, except that the key of the answers is resp.ID if it is an ID
+	// from NewID (so that a seeded demo stays reproducible), and that
+	// participation is recorded only when resp.AccountID is set. It
+	// returns ErrNotFound if a round does not exist and ErrConflict if an
+	// account took part in a round already.
 	ImportResponses(ctx context.Context, rs []*Response) error
 	// FindResponses returns personal responses of f.AccountID, newest
 	// first. It returns ErrNotFound if f.AccountID is empty.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,81 +232,129 @@ func (s *SurveyStore) SubmitResponse(ctx context.Context, resp *tsunagari.Respon
 	if resp.AccountID == "" {
 		return errors.New("submit response: no respondent")
 	}
-	answers, scores, err := encodeAnswers(resp)
-	if err != nil {
-		return fmt.Errorf("submit response: %w", err)
-	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		mode, err := roundMode(ctx, tx, resp.RoundID)
 		if err != nil {
 			return err
 		}
-		if mode.Linked() {
-			if resp.ID == "" {
-				resp.ID = tsunagari.NewID()
-			}
-			resp.SubmittedAt = s.db.orNow(resp.SubmittedAt)
-			_, err := tx.Exec(ctx, `
-				INSERT INTO survey_responses (id, round_id, account_id, submitted_at, answers, scores)
-				VALUES ($1, $2, $3, $4, $5, $6)`,
-				resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt, answers, scores)
+		if !mode.Linked() {
+			resp.ID = tsunagari.NewID() // pooled answers are keyed by the store alone
+		}
+		rows, err := s.responseRows(mode, resp)
+		if err != nil {
 			return err
 		}
-		// Attributed or anonymous: participation and answers go to two
-		// tables that share nothing but the round.
-		resp.ID, resp.SubmittedAt = "", time.Time{}
-		if _, err := tx.Exec(ctx,
-			`INSERT INTO survey_participation (round_id, account_id) VALUES ($1, $2)`,
-			resp.RoundID, resp.AccountID); err != nil {
-			return err
-		}
-		seg := resp.Segments
-		if mode == tsunagari.ModeAnonymous {
-			seg = tsunagari.Segments{}
-		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO survey_pooled_answers
-				(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			resp.RoundID, tsunagari.NewID(), string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-			seg.AgeBand, seg.JobFamily, answers, scores)
-		return err
+		return rows.insert(ctx, tx)
 	})
 	return wrap("submit response", err)
 }
 
-// ImportResponses stores personal responses as given, all or none.
+// responseSets are the rows of some responses, by table.
+type responseSets struct {
+	personal, participation, pooled [][]any
+}
+
+var (
+	personalColumns      = []string{"id", "round_id", "account_id", "submitted_at", "answers", "scores"}
+	participationColumns = []string{"round_id", "account_id"}
+	pooledColumns        = []string{"round_id", "id", "size_band", "industry", "department_id", "age_band", "job_family", "answers", "scores"}
+)
+
+// responseRows returns the rows that store resp as mode demands. A
+// personal response gets an ID unless it has one; pooled answers are keyed
+// by resp.ID, which must be a fresh random ID, and resp.ID and
+// resp.SubmittedAt are then cleared.
+func (s *SurveyStore) responseRows(mode tsunagari.PrivacyMode, resp *tsunagari.Response) (*responseSets, error) {
+	var sets responseSets
+	return &sets, sets.add(s.db, mode, resp)
+}
+
+func (sets *responseSets) add(db *DB, mode tsunagari.PrivacyMode, resp *tsunagari.Response) error {
+	answers, scores, err := encodeAnswers(resp)
+	if err != nil {
+		return err
+	}
+	if mode.Linked() {
+		if resp.AccountID == "" {
+			return errors.New("a personal response needs its respondent")
+		}
+		if resp.ID == "" {
+			resp.ID = tsunagari.NewID()
+		}
+		resp.SubmittedAt = db.orNow(resp.SubmittedAt)
+		sets.personal = append(sets.personal, []any{resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt, answers, scores})
+		return nil
+	}
+	// Attributed or anonymous: participation and answers go to two
+	// tables that share nothing but the round.
+	key := resp.ID
+	if !tsunagari.ValidID(key) {
+		key = tsunagari.NewID()
+	}
+	resp.ID, resp.SubmittedAt = "", time.Time{}
+	if resp.AccountID != "" {
+		sets.participation = append(sets.participation, []any{resp.RoundID, resp.AccountID})
+	}
+	seg := resp.Segments
+	if mode == tsunagari.ModeAnonymous {
+		seg = tsunagari.Segments{}
+	}
+	sets.pooled = append(sets.pooled, []any{resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
+		seg.AgeBand, seg.JobFamily, answers, scores})
+	return nil
+}
+
+// insert writes the rows: one statement for a single row, COPY for many.
+func (sets *responseSets) insert(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range []struct {
+		table   string
+		columns []string
+		rows    [][]any
+	}{
+		{"survey_responses", personalColumns, sets.personal},
+		{"survey_participation", participationColumns, sets.participation},
+		{"survey_pooled_answers", pooledColumns, sets.pooled},
+	} {
+		switch len(t.rows) {
+		case 0:
+		case 1:
+			if _, err := tx.Exec(ctx, insertSQL(t.table, t.columns), t.rows[0]...); err != nil {
+				return err
+			}
+		default:
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, t.columns, pgx.CopyFromRows(t.rows)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ImportResponses stores many responses as their rounds' modes demand,
+// all or none.
 func (s *SurveyStore) ImportResponses(ctx context.Context, rs []*tsunagari.Response) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	rounds := map[string]bool{}
-	rows := make([][]any, 0, len(rs))
-	for _, resp := range rs {
-		if resp.ID == "" {
-			resp.ID = tsunagari.NewID()
-		}
-		resp.SubmittedAt = s.db.orNow(resp.SubmittedAt)
-		answers, scores, err := encodeAnswers(resp)
-		if err != nil {
-			return fmt.Errorf("import responses: %w", err)
-		}
-		rounds[resp.RoundID] = true
-		rows = append(rows, []any{resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt, answers, scores})
-	}
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		for id := range rounds {
-			mode, err := roundMode(ctx, tx, id)
-			if err != nil {
-				return err
+		modes := map[string]tsunagari.PrivacyMode{}
+		var sets responseSets
+		for i, resp := range rs {
+			mode, ok := modes[resp.RoundID]
+			if !ok {
+				var err error
+				if mode, err = roundMode(ctx, tx, resp.RoundID); err != nil {
+					return err
+				}
+				modes[resp.RoundID] = mode
 			}
-			if !mode.Linked() {
-				return fmt.Errorf("%w: round %s is not personal", tsunagari.ErrNotFound, id)
+			if err := sets.add(s.db, mode, resp); err != nil {
+				return fmt.Errorf("response %d of %d: %w", i+1, len(rs), err)
 			}
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"survey_responses"},
-			[]string{"id", "round_id", "account_id", "submitted_at", "answers", "scores"}, pgx.CopyFromRows(rows))
-		return err
+		// Pooled rows go in by key, not in the order they came.
+		slices.SortFunc(sets.pooled, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
+		return sets.insert(ctx, tx)
 	})
 	return wrap("import responses", err)
 }

@@ -221,46 +221,73 @@ func (s *surveyStore) SubmitResponse(ctx context.Context, resp *tsunagari.Respon
 	if resp.AccountID == "" {
 		return errors.New("submit response: no respondent")
 	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		mode, err := roundMode(ctx, tx, resp.RoundID)
+		if err != nil {
+			return err
+		}
+		if !mode.Linked() {
+			resp.ID = tsunagari.NewID() // pooled answers are keyed by the store alone
+		}
+		return s.insertResponse(ctx, tx, mode, resp)
+	})
+}
+
+// roundMode reads the stored mode of a round inside tx: the store, not the
+// caller, decides where answers go.
+func roundMode(ctx context.Context, tx *sql.Tx, roundID string) (tsunagari.PrivacyMode, error) {
+	var mode string
+	err := tx.QueryRowContext(ctx, `SELECT mode FROM survey_rounds WHERE id = ?`, roundID).Scan(&mode)
+	return tsunagari.PrivacyMode(mode), err
+}
+
+// insertResponse writes resp as mode demands. A personal response gets an
+// ID unless it has one; pooled answers are keyed by resp.ID, which must be
+// a fresh random ID, and resp.ID and resp.SubmittedAt are then cleared.
+func (s *surveyStore) insertResponse(ctx context.Context, tx *sql.Tx, mode tsunagari.PrivacyMode, resp *tsunagari.Response) error {
 	answers, scores, err := encodeAnswers(resp)
 	if err != nil {
-		return fmt.Errorf("submit response: %w", err)
+		return err
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var mode string
-		if err := tx.QueryRowContext(ctx, `SELECT mode FROM survey_rounds WHERE id = ?`, resp.RoundID).Scan(&mode); err != nil {
-			return err
+	if mode.Linked() {
+		if resp.AccountID == "" {
+			return errors.New("a personal response needs its respondent")
 		}
-		if tsunagari.PrivacyMode(mode).Linked() {
-			if resp.ID == "" {
-				resp.ID = tsunagari.NewID()
-			}
-			resp.SubmittedAt = s.db.orNow(resp.SubmittedAt)
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO survey_responses (id, round_id, account_id, submitted_at, answers, scores)
-				VALUES (?, ?, ?, ?, ?, ?)`,
-				resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt.Unix(), answers, scores)
-			return err
+		if resp.ID == "" {
+			resp.ID = tsunagari.NewID()
 		}
-		// Attributed or anonymous: participation and answers go to two
-		// tables that share nothing but the round.
-		resp.ID, resp.SubmittedAt = "", time.Time{}
+		resp.SubmittedAt = s.db.orNow(resp.SubmittedAt)
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO survey_responses (id, round_id, account_id, submitted_at, answers, scores)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt.Unix(), answers, scores)
+		return err
+	}
+	// Attributed or anonymous: participation and answers go to two
+	// tables that share nothing but the round.
+	key := resp.ID
+	if !tsunagari.ValidID(key) {
+		key = tsunagari.NewID()
+	}
+	resp.ID, resp.SubmittedAt = "", time.Time{}
+	if resp.AccountID != "" {
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO survey_participation (round_id, account_id) VALUES (?, ?)`,
 			resp.RoundID, resp.AccountID); err != nil {
 			return err
 		}
-		seg := resp.Segments
-		if tsunagari.PrivacyMode(mode) == tsunagari.ModeAnonymous {
-			seg = tsunagari.Segments{}
-		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO survey_pooled_answers
-				(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			resp.RoundID, tsunagari.NewID(), string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-			seg.AgeBand, seg.JobFamily, answers, scores)
-		return err
-	})
+	}
+	seg := resp.Segments
+	if mode == tsunagari.ModeAnonymous {
+		seg = tsunagari.Segments{}
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO survey_pooled_answers
+			(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
+		seg.AgeBand, seg.JobFamily, answers, scores)
+	return err
 }
 
 func (s *surveyStore) ImportResponses(ctx context.Context, rs []*tsunagari.Response) error {
@@ -268,35 +295,18 @@ func (s *surveyStore) ImportResponses(ctx context.Context, rs []*tsunagari.Respo
 		return nil
 	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		modes := map[string]string{}
-		stmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO survey_responses (id, round_id, account_id, submitted_at, answers, scores)
-			VALUES (?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, resp := range rs {
+		modes := map[string]tsunagari.PrivacyMode{}
+		for i, resp := range rs {
 			mode, ok := modes[resp.RoundID]
 			if !ok {
-				if err := tx.QueryRowContext(ctx, `SELECT mode FROM survey_rounds WHERE id = ?`, resp.RoundID).Scan(&mode); err != nil {
+				var err error
+				if mode, err = roundMode(ctx, tx, resp.RoundID); err != nil {
 					return err
 				}
 				modes[resp.RoundID] = mode
 			}
-			if !tsunagari.PrivacyMode(mode).Linked() {
-				return fmt.Errorf("%w: round %s is not personal", tsunagari.ErrNotFound, resp.RoundID)
-			}
-			if resp.ID == "" {
-				resp.ID = tsunagari.NewID()
-			}
-			resp.SubmittedAt = s.db.orNow(resp.SubmittedAt)
-			answers, scores, err := encodeAnswers(resp)
-			if err != nil {
-				return err
-			}
-			if _, err := stmt.ExecContext(ctx, resp.ID, resp.RoundID, resp.AccountID, resp.SubmittedAt.Unix(), answers, scores); err != nil {
-				return err
+			if err := s.insertResponse(ctx, tx, mode, resp); err != nil {
+				return fmt.Errorf("response %d of %d: %w", i+1, len(rs), translate(err))
 			}
 		}
 		return nil

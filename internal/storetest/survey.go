@@ -239,22 +239,41 @@ func testSurveys(t *testing.T, open func(t *testing.T) Backend) {
 		s := b.Stores()
 		mustSaveInstrument(t, s, pulse(1))
 		me := mustCreateAccount(t, s, account("me@example.jp"))
+		you := mustCreateAccount(t, s, account("you@example.jp"))
 		personal := mustCreateRound(t, s, &tsunagari.Round{Mode: tsunagari.ModePersonal, Standing: true})
 		anon := mustCreateRound(t, s, &tsunagari.Round{Mode: tsunagari.ModeAnonymous})
+		key := tsunagari.NewID()
 		batch := []*tsunagari.Response{
 			{ID: tsunagari.NewID(), RoundID: personal.ID, AccountID: me.ID, SubmittedAt: t0, Answers: answers(1, 5)},
 			{ID: tsunagari.NewID(), RoundID: personal.ID, AccountID: me.ID, SubmittedAt: t0.Add(time.Hour), Answers: answers(5, 1)},
+			{ID: key, RoundID: anon.ID, AccountID: me.ID, SubmittedAt: t0, Answers: answers(3, 3)},
+			{RoundID: anon.ID, Answers: answers(2, 2)}, // an answer from before participation was tracked
 		}
 		fp := fingerprint(t, b)
-		bad := append(slices.Clone(batch), &tsunagari.Response{RoundID: anon.ID, AccountID: me.ID, Answers: answers(3, 3)})
-		wantErr(t, "ImportResponses(into an anonymous round)", s.Surveys.ImportResponses(ctx, bad), tsunagari.ErrNotFound)
-		unchanged(t, b, fp, "a rejected import")
+		bad := append(slices.Clone(batch), &tsunagari.Response{RoundID: tsunagari.NewID(), AccountID: you.ID, Answers: answers(3, 3)})
+		wantErr(t, "ImportResponses(with an unknown round)", s.Surveys.ImportResponses(ctx, bad), tsunagari.ErrNotFound)
+		twice := append(slices.Clone(batch), &tsunagari.Response{RoundID: anon.ID, AccountID: me.ID, Answers: answers(3, 3)})
+		wantErr(t, "ImportResponses(one person twice in an anonymous round)", s.Surveys.ImportResponses(ctx, twice), tsunagari.ErrConflict)
+		unchanged(t, b, fp, "rejected imports")
+
+		batch[2].ID = key // the rejected imports cleared it
 		if err := s.Surveys.ImportResponses(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
+		if batch[2].ID != "" || !batch[2].SubmittedAt.IsZero() {
+			t.Errorf("an imported anonymous response kept ID %q and time %v", batch[2].ID, batch[2].SubmittedAt)
+		}
 		got, err := s.Surveys.FindResponses(ctx, tsunagari.ResponseFilter{AccountID: me.ID})
 		if err != nil || len(got) != 2 || got[0].ID != batch[1].ID || !sameTime(got[0].SubmittedAt, batch[1].SubmittedAt) {
-			t.Errorf("after import FindResponses = %v, %v", got, err)
+			t.Errorf("after import FindResponses = %v, %v; want the two personal responses", got, err)
+		}
+		if ok, _ := s.Surveys.Participated(ctx, anon.ID, me.ID); !ok {
+			t.Error("the import did not record participation")
+		}
+		n := 0
+		s.Surveys.EachAnswerSet(ctx, anon.ID, func(tsunagari.Segments, []tsunagari.Answer) error { n++; return nil })
+		if n != 2 {
+			t.Errorf("EachAnswerSet after import yielded %d, want 2", n)
 		}
 	})
 
