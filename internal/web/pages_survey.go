@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func roundView(in *tsunagari.Instrument, lang string, f *form) []sectionView {
 			chosen := f.Values[it.ID]
 			for _, o := range it.Options {
 				iv.Options = append(iv.Options, optionView{ID: o.ID, Label: o.Label.In(lang), Other: o.Other,
-					Exclusive: o.Exclusive, Checked: contains(chosen, o.ID)})
+					Exclusive: o.Exclusive, Checked: slices.Contains(chosen, o.ID)})
 			}
 			for p := 1; p <= it.Points; p++ {
 				iv.Points = append(iv.Points, pointView{Value: p, Checked: iv.Value == strconv.Itoa(p)})
@@ -134,15 +135,6 @@ func roundView(in *tsunagari.Instrument, lang string, f *form) []sectionView {
 		out = append(out, sv)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
