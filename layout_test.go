@@ -29,9 +29,11 @@ var layers = []struct {
 	{"tsunagari/internal/auth", []string{"tsunagari", "tsunagari/internal/i18n"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/org", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/disclosure"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/mail", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
-	{"tsunagari/internal/demo", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/survey", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/chart", nil, []string{"net/http", "database/sql", "html/template"}},
+	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/web", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/org",
-		"tsunagari/internal/mail", "tsunagari/internal/disclosure"}, []string{"database/sql"}},
+		"tsunagari/internal/mail", "tsunagari/internal/disclosure", "tsunagari/internal/survey", "tsunagari/internal/chart"}, []string{"database/sql"}},
 }
 
 type listedPackage struct {

@@ -20,6 +20,7 @@ import (
 	"tsunagari/internal/org"
 	"tsunagari/internal/postgres"
 	"tsunagari/internal/sqlite"
+	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
 )
 
@@ -116,6 +117,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+
+	surveys := &survey.Service{Store: stores.Surveys, Orgs: stores.Orgs, Now: time.Now}
+	if err := surveys.Install(ctx); err != nil {
+		return err
+	}
 	baseURL := c.BaseURL
 	if baseURL == "" {
 		baseURL = m.URL()
@@ -129,6 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Auth:          authSvc,
 		Orgs:          &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
 		Mail:          &mail.Service{Outbox: stores.Outbox},
+		Surveys:       surveys,
 		Catalog:       catalog,
 		Logger:        m.Logger,
 		Ready:         db.Ping,

@@ -1,7 +1,8 @@
 // Package demo fills an empty database with a believable tsunagari: three
 // employers of different sizes with their department trees, a few hundred
-// employees, freelancers, people between jobs and parents on leave, and
-// the shared-password accounts a visitor signs in with.
+// employees, freelancers, people between jobs and parents on leave, the
+// shared-password accounts a visitor signs in with, and their own results
+// of the values diagnosis, the isolation check and the five powers.
 //
 // It is the one demo-data generator of the product. Each capability adds
 // a Step that builds on what the earlier steps created, so the demo grows
@@ -67,6 +68,7 @@ func DefaultSteps() []Step {
 	return []Step{
 		{Name: "orgs", Run: createOrgs},
 		{Name: "people", Run: createPeople},
+		{Name: "surveys", Run: createSurveys},
 	}
 }
 

@@ -143,3 +143,59 @@ func writeString(h hash.Hash, tag, s string) {
 	h.Write(n[:])
 	h.Write([]byte(s))
 }
+
+// Dump returns the contents of every table of the current schema as text,
+// read in one snapshot: for each table, its column names followed by its
+// rows. NULL is written as the empty string. Tests use it to look at
+// everything the database holds, whatever the table.
+func (db *DB) Dump(ctx context.Context) (map[string][][]string, error) {
+	out := make(map[string][][]string)
+	err := db.snapshot(ctx, func(tx pgx.Tx) error {
+		schema, names, err := tables(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			rows, err := tx.Query(ctx, `
+				SELECT column_name FROM information_schema.columns
+				WHERE table_schema = $1 AND table_name = $2
+				ORDER BY ordinal_position`, schema, name)
+			if err != nil {
+				return err
+			}
+			columns, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			exprs := make([]string, len(columns))
+			for i, c := range columns {
+				exprs[i] = "coalesce(" + pgx.Identifier{c}.Sanitize() + "::text, '')"
+			}
+			rows, err = tx.Query(ctx, `SELECT `+strings.Join(exprs, ", ")+` FROM `+
+				pgx.Identifier{schema, name}.Sanitize()+` ORDER BY 1`)
+			if err != nil {
+				return fmt.Errorf("dump %s: %w", name, err)
+			}
+			table := [][]string{columns}
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				row := make([]string, len(vals))
+				for i, v := range vals {
+					row[i], _ = v.(string)
+				}
+				table = append(table, row)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			out[name] = table
+		}
+		return nil
+	})
+	return out, err
+}

@@ -473,3 +473,13 @@ func checkOnce(t *testing.T, what string, results []error) {
 		t.Errorf("%s succeeded %d times out of %d, want once: %v", what, ok, len(results), results)
 	}
 }
+
+// BenchmarkScoring scores every stored answer of one anonymous round:
+// 1,000 and 41,667 responses of 24 items (about a million answers).
+func BenchmarkScoring(b *testing.B) {
+	for _, n := range []int{1_000, 41_667} {
+		b.Run(fmt.Sprintf("responses=%d", n), func(b *testing.B) {
+			storetest.BenchmarkScoring(b, MustOpenDB(b), n)
+		})
+	}
+}

@@ -145,6 +145,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Sessions: &sessionStore{db},
 		Orgs:     &orgStore{db},
 		Outbox:   &outboxStore{db},
+		Surveys:  &surveyStore{db},
 	}
 }
 
@@ -601,4 +602,61 @@ func sortRoles(roles []tsunagari.Role) {
 	slices.SortFunc(roles, func(a, b tsunagari.Role) int {
 		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(string(a), string(b)))
 	})
+}
+
+// Dump returns the contents of every table as text, read in one snapshot:
+// for each table, its column names followed by its rows, sorted. NULL is
+// written as the empty string. Tests use it to look at everything the
+// database holds, whatever the table.
+func (db *DB) Dump(ctx context.Context) (map[string][][]string, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	defer tx.Rollback()
+	tables, err := userTables(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	out := make(map[string][][]string, len(tables))
+	for _, t := range tables {
+		rows, err := tx.QueryContext(ctx, `SELECT * FROM `+quoteIdent(t)+` ORDER BY 1`)
+		if err != nil {
+			return nil, fmt.Errorf("dump %s: %w", t, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		table := [][]string{cols}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			row := make([]string, len(cols))
+			for i, v := range vals {
+				switch v := v.(type) {
+				case nil:
+				case []byte:
+					row[i] = string(v)
+				default:
+					row[i] = fmt.Sprint(v)
+				}
+			}
+			table = append(table, row)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		out[t] = table
+	}
+	return out, nil
 }

@@ -267,3 +267,13 @@ func recordMigration(path, name string) error {
 	_, err = conn.Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, time.Now().Unix())
 	return err
 }
+
+// BenchmarkScoring scores every stored answer of one anonymous round:
+// 1,000 and 41,667 responses of 24 items (about a million answers).
+func BenchmarkScoring(b *testing.B) {
+	for _, n := range []int{1_000, 41_667} {
+		b.Run(fmt.Sprintf("responses=%d", n), func(b *testing.B) {
+			storetest.BenchmarkScoring(b, MustOpenDB(b), n)
+		})
+	}
+}

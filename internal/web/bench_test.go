@@ -42,3 +42,31 @@ func BenchmarkRenderHome(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderValuesResults measures the values diagnosis result page
+// of a member with ten earlier results: history query, scoring words,
+// radar chart and template.
+func BenchmarkRenderValuesResults(b *testing.B) {
+	e := newTestEnv(b)
+	me := e.account("member@example.jp", "")
+	c := e.signIn("member@example.jp")
+	round, in := e.standing(me, "values_diagnosis")
+	for i := range 10 {
+		if res := e.post(c, "/rounds/"+round.ID, formFor(in, 1+i%5)); res.StatusCode != http.StatusSeeOther {
+			b.Fatalf("POST answers = %d", res.StatusCode)
+		}
+	}
+	req := httptest.NewRequest("GET", "/surveys/values_diagnosis", nil)
+	u, _ := req.URL.Parse(e.ts.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET results = %d", rec.Code)
+		}
+	}
+}

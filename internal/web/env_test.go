@@ -19,6 +19,7 @@ import (
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/sqlite"
+	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
 )
 
@@ -56,12 +57,17 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	surveys := &survey.Service{Store: e.stores.Surveys, Orgs: e.stores.Orgs, Now: time.Now}
+	if err := surveys.Install(ctx); err != nil {
+		t.Fatal(err)
+	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + e.ts.Listener.Addr().String()
 	e.srv, err = web.New(&web.Server{
 		Auth:    auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL),
 		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
 		Mail:    &mail.Service{Outbox: e.stores.Outbox},
+		Surveys: surveys,
 		Catalog: catalog,
 		Logger:  logger,
 		Ready:   db.Ping,

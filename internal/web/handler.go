@@ -168,25 +168,33 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request, a *tsunagar
 
 // page is the data every template receives.
 type page struct {
-	Title   string // message key
-	L       i18n.Printer
-	Account *tsunagari.Account
-	Loc     *time.Location
-	Path    string // the current request URI, for links back
-	Demo    []DemoLogin
-	Flash   string // message key of a notice from the previous request
-	Data    any
+	Title string // message key
+	// TitleText, if set, is the title as it is, such as a questionnaire's
+	// name, instead of Title's translation.
+	TitleText string
+	L         i18n.Printer
+	Account   *tsunagari.Account
+	Loc       *time.Location
+	Path      string // the current request URI, for links back
+	Demo      []DemoLogin
+	Flash     string // message key of a notice from the previous request
+	Data      any
 }
 
 // render executes a page template into a buffer first, so a template
 // error becomes a clean 500 instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a *tsunagari.Account, status int, name, title string, data any) error {
+	return s.renderPage(w, r, a, status, name, page{Title: title, Data: data})
+}
+
+// renderPage renders p, filling in what every page shares.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, a *tsunagari.Account, status int, name string, p page) error {
 	t, ok := s.pages[name]
 	if !ok {
 		return fmt.Errorf("render: no page %q", name)
 	}
-	p := page{Title: title, L: s.printer(r, a), Account: a, Loc: a.Location(), Path: r.URL.RequestURI(),
-		Demo: s.Demo, Flash: s.takeFlash(w, r), Data: data}
+	p.L, p.Account, p.Loc, p.Path = s.printer(r, a), a, a.Location(), r.URL.RequestURI()
+	p.Demo, p.Flash = s.Demo, s.takeFlash(w, r)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)

@@ -33,6 +33,7 @@ var wantOperationIDs = []string{
 	"getMyOrg", "listDepartments", "createDepartment", "getDepartment",
 	"listInvitations", "createInvitations", "getInvitation", "acceptInvitation",
 	"listOrgs", "createOrg", "getOrg", "listOutbox",
+	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -556,6 +557,34 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(hr, "getOrg", "GET", "/api/v1/orgs/"+own.ID, "", 200)
 	v.call(hr, "getOrg", "GET", "/api/v1/orgs/"+other.ID, "", 404)
 	v.call(hr, "listOrgs", "GET", "/api/v1/orgs", "", 404)
+
+	// Surveys: the five powers check-in, answered in the member's own round.
+	v.call(anon, "listInstruments", "GET", "/api/v1/instruments", "", 401)
+	offers := decode[[]struct{ ID, RoundID string }](t, v.call(member, "listInstruments", "GET", "/api/v1/instruments", "", 200))
+	var fiveRound string
+	for _, o := range offers {
+		if o.ID == "five_powers" {
+			fiveRound = o.RoundID
+		}
+	}
+	five := decode[struct {
+		Sections []struct{ Items []struct{ ID string } }
+	}](t, v.call(member, "getInstrument", "GET", "/api/v1/instruments/five_powers", "", 200))
+	v.call(member, "getInstrument", "GET", "/api/v1/instruments/no_such_instrument", "", 404)
+	var answers []string
+	for _, sec := range five.Sections {
+		for _, it := range sec.Items {
+			answers = append(answers, `{"item":"`+it.ID+`","value":4}`)
+		}
+	}
+	v.call(member, "submitResponse", "POST", "/api/v1/rounds/"+fiveRound+"/responses", `{"answers":[`+strings.Join(answers, ",")+`]}`, 201)
+	v.call(member, "submitResponse", "POST", "/api/v1/rounds/"+fiveRound+"/responses", `{"answers":[{"item":"zz","value":1}]}`, 422)
+	v.call(member, "getMyResults", "GET", "/api/v1/instruments/five_powers/results", "", 200)
+	v.call(member, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"five_powers","mode":"anonymous"}`, 403)
+	pulse := decode[idJSON](t, v.call(hr, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"five_powers","mode":"anonymous","closesAt":"2099-01-01T00:00:00Z"}`, 201))
+	v.call(hr, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"five_powers","mode":"secret"}`, 422)
+	v.call(hr, "submitResponse", "POST", "/api/v1/rounds/"+pulse.ID+"/responses", `{"answers":[`+strings.Join(answers, ",")+`]}`, 201)
+	v.call(hr, "submitResponse", "POST", "/api/v1/rounds/"+pulse.ID+"/responses", `{"answers":[`+strings.Join(answers, ",")+`]}`, 409)
 
 	// The operator.
 	op := e.signIn("operator@example.jp")

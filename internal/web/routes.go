@@ -35,6 +35,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /settings/tokens", s.signedIn(s.createToken))
 	mux.Handle("POST /settings/tokens/{id}/delete", s.signedIn(s.deleteToken))
 
+	// Surveys: diagnoses a member takes any time, and rounds sent to them.
+	mux.Handle("GET /surveys", s.signedIn(s.surveys))
+	mux.Handle("GET /surveys/{instrument}", s.signedIn(s.results))
+	mux.Handle("GET /rounds/{id}", s.signedIn(s.roundForm))
+	mux.Handle("POST /rounds/{id}", s.signedIn(s.respond))
+
 	// HR administration of one's own org.
 	mux.Handle("GET /hr/departments", s.signedIn(s.departments))
 	mux.Handle("POST /hr/departments", s.signedIn(s.createDepartment))
@@ -74,6 +80,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/orgs", s.api(s.apiCreateOrg))
 	mux.Handle("GET /api/v1/orgs/{id}", s.api(s.apiOrg))
 	mux.Handle("GET /api/v1/outbox", s.api(s.apiOutbox))
+	mux.Handle("GET /api/v1/instruments", s.api(s.apiInstruments))
+	mux.Handle("GET /api/v1/instruments/{id}", s.api(s.apiInstrument))
+	mux.Handle("GET /api/v1/instruments/{id}/results", s.api(s.apiMyResults))
+	mux.Handle("POST /api/v1/rounds", s.api(s.apiCreateRound))
+	mux.Handle("POST /api/v1/rounds/{id}/responses", s.api(s.apiSubmitResponse))
 	mux.Handle("/api/", s.api(s.apiNotFound))
 	mux.Handle("/", s.page(s.notFound))
 }

@@ -18,6 +18,7 @@ import (
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
+	"tsunagari/internal/survey"
 )
 
 //go:embed templates static openapi.json
@@ -37,6 +38,7 @@ type Server struct {
 	Auth    *auth.Service
 	Orgs    *org.Service
 	Mail    *mail.Service
+	Surveys *survey.Service
 	Catalog *i18n.Catalog
 	Logger  *slog.Logger
 	// Ready reports whether the server can take traffic (the database answers).
