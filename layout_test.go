@@ -26,6 +26,7 @@ var layers = []struct {
 	{"tsunagari/internal/storetest", []string{"tsunagari"}, nil},
 	{"tsunagari/internal/sqlite", []string{"tsunagari"}, []string{"net/http", "github.com/jackc"}},
 	{"tsunagari/internal/postgres", []string{"tsunagari"}, []string{"net/http", "modernc.org"}},
+	{"tsunagari/internal/postgres/pgtest", []string{"tsunagari/internal/postgres"}, []string{"net/http", "modernc.org"}},
 	{"tsunagari/internal/auth", []string{"tsunagari", "tsunagari/internal/i18n"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/org", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/disclosure"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/mail", []string{"tsunagari"}, []string{"net/http", "database/sql"}},

@@ -71,13 +71,14 @@ func (s *Service) Orgs(ctx context.Context, actor *tsunagari.Account) ([]*tsunag
 	return s.Store.FindOrgs(ctx)
 }
 
-// CreateOrg registers a new employer; operators only.
+// CreateOrg registers a new employer; operators only. Others are told
+// "not found", as for every operator page.
 func (s *Service) CreateOrg(ctx context.Context, actor *tsunagari.Account, o *tsunagari.Org) error {
 	if actor == nil {
 		return errSignIn
 	}
 	if !actor.Has(tsunagari.RoleOperator) {
-		return tsunagari.NewError(tsunagari.CodeForbidden, "error.forbidden")
+		return errNotFound
 	}
 	o.ID, o.Name = "", strings.TrimSpace(o.Name)
 	if o.MinGroupSize == 0 {

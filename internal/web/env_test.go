@@ -18,6 +18,7 @@ import (
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
+	"tsunagari/internal/postgres/pgtest"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/web"
 )
@@ -25,11 +26,45 @@ import (
 // testPassword is the password of every account a test creates.
 const testPassword = "correct horse battery"
 
-// testEnv is a real server on a temporary SQLite file, with cheap password
+// backend is a migrated, empty database of either kind.
+type backend interface {
+	Stores() tsunagari.Stores
+	Ping(ctx context.Context) error
+	Fingerprint(ctx context.Context) (string, error)
+}
+
+// openSQLite opens a migrated SQLite database in a temporary directory.
+func openSQLite(t testing.TB) backend {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openPostgres opens a migrated PostgreSQL database in a fresh schema; it
+// skips the test unless TSUNAGARI_TEST_POSTGRES_DSN is set.
+func openPostgres(t testing.TB) backend { return pgtest.MustOpenDB(t) }
+
+// onBoth runs f once on SQLite and once on PostgreSQL (skipped unless
+// TSUNAGARI_TEST_POSTGRES_DSN is set), each as a subtest.
+func onBoth(t *testing.T, f func(t *testing.T, open func(testing.TB) backend)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) {
+		if !pgtest.Enabled() {
+			t.Skip(pgtest.DSNEnv + " is not set")
+		}
+		f(t, openPostgres)
+	})
+}
+
+// testEnv is a real server on a temporary database, with cheap password
 // hashing so tests stay fast.
 type testEnv struct {
 	t      testing.TB
-	db     *sqlite.DB
+	db     backend
 	stores tsunagari.Stores
 	srv    *web.Server
 	ts     *httptest.Server
@@ -37,14 +72,16 @@ type testEnv struct {
 	hash   string // testPassword, hashed
 }
 
+// newTestEnv returns a server on SQLite.
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, openSQLite(t))
+}
+
+// newTestEnvOn returns a server on db.
+func newTestEnvOn(t testing.TB, db backend) *testEnv {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	catalog, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
@@ -186,4 +223,20 @@ func (e *testEnv) fingerprint() string {
 		e.t.Fatal(err)
 	}
 	return fp
+}
+
+// startSession signs a in on client by creating a session directly, as a
+// completed sign-in would, without going through the sign-in form and its
+// throttles.
+func (e *testEnv) startSession(c *http.Client, a *tsunagari.Account) {
+	e.t.Helper()
+	token := tsunagari.NewSecret("tss_")
+	now := time.Now().UTC().Truncate(time.Second)
+	sess := &tsunagari.Session{TokenHash: auth.HashToken(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(time.Hour), IdleTimeout: 30 * time.Minute}
+	if err := e.stores.Sessions.CreateSession(context.Background(), sess); err != nil {
+		e.t.Fatal(err)
+	}
+	u, _ := url.Parse(e.ts.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "tsunagari_session", Value: token, Path: "/"}})
 }

@@ -1,10 +1,34 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
+
+// router is a ServeMux that remembers the patterns registered on it, so
+// that tests can hold every route to the authorization matrix.
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Routes returns the pattern of every registered route, in the order of
+// registration.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // routes registers every route. The OpenAPI file documents the /api/v1
-// ones, and a test keeps the two in step.
-func (s *Server) routes(mux *http.ServeMux) {
+// ones. The authorization matrix (testdata/authz.csv) states who may do
+// what on each of them, and its test fails for a route missing there.
+func (s *Server) routes(mux *router) {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

@@ -58,6 +58,7 @@ type Server struct {
 	static   http.Handler
 	openapi  []byte
 	started  time.Time
+	patterns []string
 }
 
 // New returns a Server with its routes, templates and middleware ready.
@@ -80,8 +81,9 @@ func New(s *Server) (*Server, error) {
 	s.metrics = newMetrics()
 	s.started = time.Now()
 
-	mux := http.NewServeMux()
+	mux := &router{ServeMux: http.NewServeMux()}
 	s.routes(mux)
+	s.patterns = mux.patterns
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(cop.Handler(mux)))))
