@@ -13,4 +13,5 @@ type Stores struct {
 	Sessions SessionStore
 	Orgs     OrgStore
 	Outbox   OutboxStore
+	Audit    AuditStore
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/demo"
 	"tsunagari/internal/i18n"
@@ -122,11 +123,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	auditSvc := &audit.Service{Store: stores.Audit, Accounts: stores.Accounts, Now: time.Now}
 	authSvc := auth.NewService(stores.Accounts, stores.Sessions, hasher, catalog, m.Logger, baseURL)
+	authSvc.Audit = auditSvc
 	m.server, err = web.New(&web.Server{
-		Auth:          authSvc,
-		Orgs:          &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
-		Mail:          &mail.Service{Outbox: stores.Outbox},
+		Auth: authSvc,
+		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
+			Audit: auditSvc},
+		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc},
+		Audit:         auditSvc,
 		Catalog:       catalog,
 		Logger:        m.Logger,
 		Ready:         db.Ping,

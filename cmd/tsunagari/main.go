@@ -40,6 +40,7 @@ Usage:
   tsunagari serve   [--addr 127.0.0.1:8080] [--db tsunagari.db | --db postgres://…] [--demo]
   tsunagari migrate [--db …]
   tsunagari demo    [--db …] [--seed N] [--scale N]
+  tsunagari audit verify [--db …]
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runMigrate(ctx, args, getenv)
 	case "demo":
 		return runDemo(ctx, args, getenv)
+	case "audit":
+		return runAudit(ctx, args, getenv, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil

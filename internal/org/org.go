@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/disclosure"
 	"tsunagari/internal/i18n"
 )
@@ -26,6 +27,15 @@ type Service struct {
 	Catalog  *i18n.Catalog
 	BaseURL  string
 	Now      func() time.Time
+	// Audit records orgs and departments created and invitations sent
+	// and accepted.
+	Audit *audit.Service
+}
+
+// record writes one audit event of a successful change.
+func (s *Service) record(ctx context.Context, actor *tsunagari.Account, action, targetType, targetID, orgID, detail string) error {
+	return s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: actor.ID, Action: action, Outcome: tsunagari.OutcomeSuccess,
+		TargetType: targetType, TargetID: targetID, OrgID: orgID, Detail: detail})
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Second) }
@@ -88,7 +98,10 @@ func (s *Service) CreateOrg(ctx context.Context, actor *tsunagari.Account, o *ts
 		return err
 	}
 	o.CreatedAt = s.now()
-	return s.Store.CreateOrg(ctx, o)
+	if err := s.Store.CreateOrg(ctx, o); err != nil {
+		return err
+	}
+	return s.record(ctx, actor, tsunagari.AuditOrgCreate, "org", o.ID, o.ID, "")
 }
 
 // Departments lists the department tree of actor's org in display order:
@@ -149,7 +162,7 @@ func (s *Service) CreateDepartment(ctx context.Context, actor *tsunagari.Account
 	case err != nil:
 		return fmt.Errorf("create department: %w", err)
 	}
-	return nil
+	return s.record(ctx, actor, tsunagari.AuditDepartmentCreate, "department", d.ID, o.ID, "")
 }
 
 // TreeNode is a department with its depth in the tree and its full path.

@@ -108,6 +108,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Sessions: &SessionStore{db: db},
 		Orgs:     &OrgStore{db: db},
 		Outbox:   &OutboxStore{db: db},
+		Audit:    &AuditStore{db: db},
 	}
 }
 

@@ -150,7 +150,9 @@ var requests = map[string]request{
 	"POST /operator/orgs": {method: "POST", path: "/operator/orgs", body: func(w *world, _ *actor) (string, string) {
 		return form(url.Values{"name": {"新規法人 " + w.seq()}, "declaredEmployees": {"120"}})
 	}},
-	"GET /operator/outbox": {method: "GET", path: "/operator/outbox"},
+	"GET /operator/outbox":    {method: "GET", path: "/operator/outbox"},
+	"GET /operator/audit":     {method: "GET", path: "/operator/audit"},
+	"GET /operator/audit.csv": {method: "GET", path: "/operator/audit.csv"},
 
 	"GET /api/v1/openapi.json": {method: "GET", path: "/api/v1/openapi.json"},
 	"POST /api/v1/login": {method: "POST", path: "/api/v1/login", body: func(w *world, _ *actor) (string, string) {
@@ -190,10 +192,11 @@ var requests = map[string]request{
 	"POST /api/v1/orgs": {method: "POST", path: "/api/v1/orgs", body: func(w *world, _ *actor) (string, string) {
 		return jsonBody(fmt.Sprintf(`{"name":"新規法人 %s","declaredEmployees":120}`, w.seq()))
 	}},
-	"GET /api/v1/orgs/{id}": {method: "GET", path: "/api/v1/orgs/{}", kind: kindOrgID},
-	"GET /api/v1/outbox":    {method: "GET", path: "/api/v1/outbox"},
-	"/api/":                 {method: "GET", path: "/api/v1/no-such-thing"},
-	"/":                     {method: "GET", path: "/no-such-page"},
+	"GET /api/v1/orgs/{id}":    {method: "GET", path: "/api/v1/orgs/{}", kind: kindOrgID},
+	"GET /api/v1/outbox":       {method: "GET", path: "/api/v1/outbox"},
+	"GET /api/v1/audit-events": {method: "GET", path: "/api/v1/audit-events"},
+	"/api/":                    {method: "GET", path: "/api/v1/no-such-thing"},
+	"/":                        {method: "GET", path: "/no-such-page"},
 }
 
 // actor is one column of the matrix: an account (nil for anonymous) with

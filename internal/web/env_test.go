@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
@@ -31,6 +32,7 @@ type backend interface {
 	Stores() tsunagari.Stores
 	Ping(ctx context.Context) error
 	Fingerprint(ctx context.Context) (string, error)
+	DataFingerprint(ctx context.Context) (string, error)
 }
 
 // openSQLite opens a migrated SQLite database in a temporary directory.
@@ -69,6 +71,7 @@ type testEnv struct {
 	srv    *web.Server
 	ts     *httptest.Server
 	hasher *auth.Hasher
+	audit  *audit.Service
 	hash   string // testPassword, hashed
 }
 
@@ -95,10 +98,14 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + e.ts.Listener.Addr().String()
+	e.audit = &audit.Service{Store: e.stores.Audit, Accounts: e.stores.Accounts, Now: time.Now}
+	authSvc := auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL)
+	authSvc.Audit = e.audit
 	e.srv, err = web.New(&web.Server{
-		Auth:    auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL),
-		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
-		Mail:    &mail.Service{Outbox: e.stores.Outbox},
+		Auth:    authSvc,
+		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
+		Mail:    &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit},
+		Audit:   e.audit,
 		Catalog: catalog,
 		Logger:  logger,
 		Ready:   db.Ping,
@@ -215,10 +222,11 @@ func (e *testEnv) api(c *http.Client, method, path, body string) response {
 	return e.do(c, req)
 }
 
-// fingerprint hashes the whole database.
+// fingerprint hashes the whole database but the audit trail, which
+// records refused requests too.
 func (e *testEnv) fingerprint() string {
 	e.t.Helper()
-	fp, err := e.db.Fingerprint(context.Background())
+	fp, err := e.db.DataFingerprint(context.Background())
 	if err != nil {
 		e.t.Fatal(err)
 	}

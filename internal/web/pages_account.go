@@ -42,11 +42,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a *tsunagari.
 		if err != nil {
 			return err
 		}
-		unsent, err := s.Mail.Mail(r.Context(), a, tsunagari.MailFilter{Unsent: true, Limit: 500})
+		unsent, err := s.Mail.Pending(r.Context(), a)
 		if err != nil {
 			return err
 		}
-		d.Operator = &operatorOverview{Orgs: len(orgs), UnsentMails: len(unsent)}
+		d.Operator = &operatorOverview{Orgs: len(orgs), UnsentMails: unsent}
 	}
 	return s.render(w, r, a, http.StatusOK, "dashboard", "dashboard.title", d)
 }

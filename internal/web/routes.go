@@ -71,6 +71,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /operator/orgs", s.signedIn(s.orgs))
 	mux.Handle("POST /operator/orgs", s.signedIn(s.createOrg))
 	mux.Handle("GET /operator/outbox", s.signedIn(s.outbox))
+	mux.Handle("GET /operator/audit", s.signedIn(s.auditLog))
+	mux.Handle("GET /operator/audit.csv", s.signedIn(s.auditCSV))
 
 	// JSON API.
 	mux.Handle("GET /api/v1/openapi.json", s.api(s.apiOpenAPI))
@@ -97,6 +99,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /api/v1/orgs", s.api(s.apiCreateOrg))
 	mux.Handle("GET /api/v1/orgs/{id}", s.api(s.apiOrg))
 	mux.Handle("GET /api/v1/outbox", s.api(s.apiOutbox))
+	mux.Handle("GET /api/v1/audit-events", s.api(s.apiAuditEvents))
 	mux.Handle("/api/", s.api(s.apiNotFound))
 	mux.Handle("/", s.page(s.notFound))
 }

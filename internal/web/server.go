@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
@@ -37,6 +38,7 @@ type Server struct {
 	Auth    *auth.Service
 	Orgs    *org.Service
 	Mail    *mail.Service
+	Audit   *audit.Service
 	Catalog *i18n.Catalog
 	Logger  *slog.Logger
 	// Ready reports whether the server can take traffic (the database answers).
