@@ -47,7 +47,10 @@ func TestAuditChain(t *testing.T) {
 		want   int64
 	}{
 		{"field changed", func(es []*tsunagari.AuditEvent) []*tsunagari.AuditEvent { es[2].Detail = "x"; return es }, 3},
-		{"time changed", func(es []*tsunagari.AuditEvent) []*tsunagari.AuditEvent { es[1].At = es[1].At.Add(time.Second); return es }, 2},
+		{"time changed", func(es []*tsunagari.AuditEvent) []*tsunagari.AuditEvent {
+			es[1].At = es[1].At.Add(time.Second)
+			return es
+		}, 2},
 		{"outcome changed and rehashed", func(es []*tsunagari.AuditEvent) []*tsunagari.AuditEvent {
 			es[1].Outcome = tsunagari.OutcomeFailure
 			es[1].Hash = es[1].ChainHash()

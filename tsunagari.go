@@ -14,4 +14,5 @@ type Stores struct {
 	Orgs     OrgStore
 	Outbox   OutboxStore
 	Audit    AuditStore
+	MFA      MFAStore
 }

@@ -45,6 +45,12 @@ Usage:
 
 Every flag can also be set with an environment variable: --db is
 TSUNAGARI_DB, --base-url is TSUNAGARI_BASE_URL, and so on.
+
+serve needs a secret key, which encrypts two-step sign-in secrets and is
+never stored in the database: TSUNAGARI_SECRET_KEY, or a file named by
+--secret-key-file, holding 32 random bytes in base64 (for example from
+"openssl rand -base64 32"). With --demo and a SQLite database, a key file
+is created next to the database if none is given.
 Run "tsunagari COMMAND --help" for the flags of a command.
 `
 

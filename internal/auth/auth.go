@@ -51,6 +51,15 @@ type Service struct {
 	Logger   *slog.Logger
 	// Audit records sign-ins, their failures and credential changes.
 	Audit *audit.Service
+	// MFA and Sealer store authenticators; without them two-step sign-in
+	// is unavailable. Sealer holds the server's secret key.
+	MFA    tsunagari.MFAStore
+	Sealer *Sealer
+	// MFAExempt, if set, exempts accounts from the two-step sign-in their
+	// role requires. Demo mode sets it for the shared demo accounts only.
+	MFAExempt func(*tsunagari.Account) bool
+	// Issuer names this site in authenticator apps.
+	Issuer string
 	// BaseURL is the public address used in emailed links.
 	BaseURL string
 	Now     func() time.Time
@@ -59,11 +68,14 @@ type Service struct {
 	AccountThrottle *Throttle
 	IPThrottle      *Throttle
 	ResetThrottle   *Throttle
+	// MFAThrottle limits second-step codes per account.
+	MFAThrottle *Throttle
 }
 
 // NewService returns a Service with production throttles: 10 attempts per
-// address then one every 90 s, 30 per IP then one every 10 s, and 3 reset
-// mails per address then one every 20 minutes.
+// address then one every 90 s, 30 per IP then one every 10 s, 3 reset
+// mails per address then one every 20 minutes, and 5 second-step codes per
+// account then one every 30 s. Two-step sign-in needs MFA and Sealer set.
 func NewService(accounts tsunagari.AccountStore, sessions tsunagari.SessionStore, h *Hasher, c *i18n.Catalog, logger *slog.Logger, baseURL string) *Service {
 	return &Service{
 		Accounts: accounts, Sessions: sessions, Hasher: h, Catalog: c, Logger: logger, BaseURL: strings.TrimRight(baseURL, "/"),
@@ -71,6 +83,8 @@ func NewService(accounts tsunagari.AccountStore, sessions tsunagari.SessionStore
 		AccountThrottle: NewThrottle(90*time.Second, 10),
 		IPThrottle:      NewThrottle(10*time.Second, 30),
 		ResetThrottle:   NewThrottle(20*time.Minute, 3),
+		MFAThrottle:     NewThrottle(30*time.Second, 5),
+		Issuer:          "tsunagari",
 	}
 }
 
@@ -143,50 +157,64 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, c Client) (token string
 	return token, a, err
 }
 
-// SignIn checks an email and password and starts a new session. Unknown
-// addresses and wrong passwords get the same answer after the same work.
-func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (token string, a *tsunagari.Account, err error) {
+// SignIn checks an email and password. For an account without an
+// authenticator it starts a new session; for one with, a sign-in that
+// waits for its second step (CompleteSignIn). Unknown addresses and wrong
+// passwords get the same answer after the same work.
+func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (*SignInResult, error) {
 	email = tsunagari.NormalizeEmail(email)
 	if email == "" || password == "" {
-		return "", nil, tsunagari.NewError(tsunagari.CodeInvalid, "auth.email_and_password_required")
+		return nil, tsunagari.NewError(tsunagari.CodeInvalid, "auth.email_and_password_required")
 	}
 	if utf8.RuneCountInString(email) > tsunagari.MaxEmailLen || utf8.RuneCountInString(password) > tsunagari.MaxPasswordLen {
-		return "", nil, errInvalidCredentials
+		return nil, errInvalidCredentials
 	}
 	now := s.Now()
 	if !s.IPThrottle.Allow("signin:"+c.IP, now) || !s.AccountThrottle.Allow(email, now) {
 		s.Logger.WarnContext(ctx, "sign-in throttled", "ip", c.IP)
-		return "", nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "throttled",
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "throttled",
 			tsunagari.NewError(tsunagari.CodeTooManyRequests, "auth.too_many_attempts"))
 	}
-	a, err = s.Accounts.FindAccountByEmail(ctx, email)
+	a, err := s.Accounts.FindAccountByEmail(ctx, email)
 	switch {
 	case errors.Is(err, tsunagari.ErrNotFound):
 		s.Hasher.VerifyNothing(ctx, password)
 		// The address typed is not recorded: people type passwords
 		// into the wrong field.
-		return "", nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "unknown_account", errInvalidCredentials)
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "unknown_account", errInvalidCredentials)
 	case err != nil:
-		return "", nil, fmt.Errorf("sign in: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
 	ok, err := s.Hasher.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
-		return "", nil, fmt.Errorf("sign in: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
 	switch {
 	case !ok:
-		return "", nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "wrong_password", errInvalidCredentials)
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "wrong_password", errInvalidCredentials)
 	case a.DisabledAt != nil:
-		return "", nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "disabled", errInvalidCredentials)
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "disabled", errInvalidCredentials)
 	}
-	if token, err = s.startSession(ctx, a, c); err != nil {
-		return "", nil, err
+	t, err := s.totp(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	if err := s.record(ctx, tsunagari.AuditSignIn, a.ID, tsunagari.OutcomeSuccess, c, ""); err != nil {
-		_ = s.Sessions.DeleteSession(ctx, HashToken(token))
-		return "", nil, err
+	res := &SignInResult{Account: a, MFAPending: t.Enabled()}
+	detail := ""
+	if res.MFAPending {
+		res.Token, err = s.startPending(ctx, a, c)
+		detail = "second_step_pending"
+	} else {
+		res.Token, err = s.startSession(ctx, a, c)
 	}
-	return token, a, nil
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tsunagari.AuditSignIn, a.ID, tsunagari.OutcomeSuccess, c, detail); err != nil {
+		_ = s.Sessions.DeleteSession(ctx, HashToken(res.Token))
+		return nil, err
+	}
+	return res, nil
 }
 
 func (s *Service) startSession(ctx context.Context, a *tsunagari.Account, c Client) (string, error) {
@@ -226,6 +254,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tsunagari.Ac
 		return nil, err
 	}
 	now := s.now()
+	if sess.MFAPending {
+		return nil, tsunagari.ErrNotFound
+	}
 	if sess.Expired(now) {
 		_ = s.Sessions.DeleteSession(ctx, hash)
 		return nil, tsunagari.ErrNotFound

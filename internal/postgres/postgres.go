@@ -109,6 +109,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Orgs:     &OrgStore{db: db},
 		Outbox:   &OutboxStore{db: db},
 		Audit:    &AuditStore{db: db},
+		MFA:      &MFAStore{db: db},
 	}
 }
 

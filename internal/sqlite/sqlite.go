@@ -146,6 +146,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Orgs:     &orgStore{db},
 		Outbox:   &outboxStore{db},
 		Audit:    &auditStore{db},
+		MFA:      &mfaStore{db},
 	}
 }
 

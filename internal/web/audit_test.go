@@ -59,6 +59,8 @@ func TestAuditTrailRecordsSecurityEvents(t *testing.T) {
 		hr := e.account("hr@a.example", orgA.ID, tsunagari.RoleHRAdmin)
 		member := e.account("member@a.example", orgA.ID)
 		op := e.account("op@example.jp", "", tsunagari.RoleOperator)
+		e.enrol(hr)
+		e.enrol(op)
 		anon := e.client()
 
 		// Sign-ins that fail, and one that succeeds.
@@ -159,6 +161,7 @@ func TestOperatorReadsAuditTrail(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	op := e.account("op@example.jp", "", tsunagari.RoleOperator)
+	e.enrol(op)
 	member := e.account("member@example.jp", "")
 	var events []*tsunagari.AuditEvent
 	for i := range 130 {
@@ -286,6 +289,7 @@ func TestConcurrentRequestsMakeOneChain(t *testing.T) {
 	onBoth(t, func(t *testing.T, open func(testing.TB) backend) {
 		e := newTestEnvOn(t, open(t))
 		hr := e.account("hr@a.example", "", tsunagari.RoleHRAdmin)
+		e.enrol(hr)
 		clients := make([]*http.Client, 8)
 		for i := range clients {
 			clients[i] = e.client()

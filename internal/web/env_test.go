@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +12,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,7 +76,15 @@ type testEnv struct {
 	ts     *httptest.Server
 	hasher *auth.Hasher
 	audit  *audit.Service
-	hash   string // testPassword, hashed
+	auth   *auth.Service
+	sealer *auth.Sealer
+	// skew moves the clock of sign-in forward, in nanoseconds, so that
+	// tests can use one-time codes of later time steps.
+	skew atomic.Int64
+	// secrets holds the authenticator secret of accounts enrolled with
+	// enrol, by email.
+	secrets sync.Map
+	hash    string // testPassword, hashed
 }
 
 // newTestEnv returns a server on SQLite.
@@ -101,6 +113,12 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	e.audit = &audit.Service{Store: e.stores.Audit, Accounts: e.stores.Accounts, Now: time.Now}
 	authSvc := auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL)
 	authSvc.Audit = e.audit
+	if e.sealer, err = auth.NewSealer([]byte("tsunagari web tests: 32-byte key")); err != nil {
+		t.Fatal(err)
+	}
+	authSvc.MFA, authSvc.Sealer = e.stores.MFA, e.sealer
+	authSvc.Now = e.now
+	e.auth = authSvc
 	e.srv, err = web.New(&web.Server{
 		Auth:    authSvc,
 		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
@@ -165,13 +183,25 @@ func (sameOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// signIn returns a client signed in as email.
+// signIn returns a client signed in as email, through the sign-in form
+// and, for accounts enrolled with enrol, the second step.
 func (e *testEnv) signIn(email string) *http.Client {
 	e.t.Helper()
 	c := e.client()
 	res := e.post(c, "/signin", url.Values{"email": {email}, "password": {testPassword}})
 	if res.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in as %s: status %d: %s", email, res.StatusCode, res.body)
+	}
+	if strings.HasPrefix(res.Header.Get("Location"), "/signin/mfa") {
+		secret, ok := e.secrets.Load(email)
+		if !ok {
+			e.t.Fatalf("sign in as %s: asked for a code, but the test did not enrol it", email)
+		}
+		e.advance() // each code works once
+		res = e.post(c, "/signin/mfa", url.Values{"code": {e.code(secret.(string))}})
+		if res.StatusCode != http.StatusSeeOther {
+			e.t.Fatalf("sign in as %s, second step: status %d: %s", email, res.StatusCode, res.body)
+		}
 	}
 	return c
 }
@@ -231,6 +261,42 @@ func (e *testEnv) fingerprint() string {
 		e.t.Fatal(err)
 	}
 	return fp
+}
+
+// now is the clock of sign-in: real time plus the skew.
+func (e *testEnv) now() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
+
+// advance moves the clock of sign-in forward by one TOTP step, so that a
+// new one-time code is due.
+func (e *testEnv) advance() { e.skew.Add(int64(auth.TOTPPeriod)) }
+
+// code returns the one-time code of secret now.
+func (e *testEnv) code(secret string) string {
+	e.t.Helper()
+	c, err := auth.TOTPCode(secret, e.now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// enrol gives a a confirmed authenticator directly in the store and
+// returns its secret, in base32.
+func (e *testEnv) enrol(a *tsunagari.Account) string {
+	e.t.Helper()
+	ctx := context.Background()
+	key := make([]byte, 20)
+	rand.Read(key)
+	sealed := e.sealer.Seal(key, "tsunagari totp "+a.ID)
+	if err := e.stores.MFA.SetTOTP(ctx, &tsunagari.TOTP{AccountID: a.ID, Secret: sealed}); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.stores.MFA.ConfirmTOTP(ctx, a.ID, 0, time.Now(), nil); err != nil {
+		e.t.Fatal(err)
+	}
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(key)
+	e.secrets.Store(a.Email, secret)
+	return secret
 }
 
 // startSession signs a in on client by creating a session directly, as a

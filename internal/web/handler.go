@@ -30,6 +30,9 @@ const (
 func (s *Server) page(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := s.account(w, r)
+		if s.enrolmentGate(w, r, a) {
+			return
+		}
 		if err := h(w, r, a); err != nil {
 			s.error(w, r, a, err)
 		}
@@ -49,6 +52,9 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
 		}
+		if s.enrolmentGate(w, r, a) {
+			return
+		}
 		if err := h(w, r, a); err != nil {
 			s.error(w, r, a, err)
 		}
@@ -61,6 +67,9 @@ func (s *Server) api(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(withAPI(r.Context()))
 		a := s.account(w, r)
+		if s.enrolmentGate(w, r, a) {
+			return
+		}
 		if err := h(w, r, a); err != nil {
 			s.error(w, r, a, err)
 		}
@@ -263,7 +272,7 @@ func (s *Server) formError(r *http.Request, a *tsunagari.Account, err error) (*f
 		f.Values = url.Values{}
 	}
 	// Never echo secrets back into a page.
-	for _, k := range []string{"password", "currentPassword", "newPassword"} {
+	for _, k := range []string{"password", "currentPassword", "newPassword", "code"} {
 		f.Values.Del(k)
 	}
 	return f, statusByCode[code], nil

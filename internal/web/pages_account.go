@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"tsunagari"
+	"tsunagari/internal/auth"
 	"tsunagari/internal/org"
 )
 
@@ -58,6 +59,7 @@ type settingsPage struct {
 	// NewToken is shown once, right after it was created.
 	NewToken string
 	Vocab    vocabulary
+	MFA      *auth.MFAStatus
 }
 
 // vocabulary feeds the select boxes of profile forms.
@@ -96,6 +98,9 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request, a *tsunagari.A
 		return err
 	}
 	p.Tokens, p.Vocab = tokens, vocab
+	if p.MFA, err = s.Auth.MFAStatus(r.Context(), a); err != nil {
+		return err
+	}
 	return s.render(w, r, a, status, "settings", "settings.title", p)
 }
 

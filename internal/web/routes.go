@@ -40,6 +40,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /lang", s.page(s.setLanguage))
 	mux.Handle("GET /signin", s.page(s.signInForm))
 	mux.Handle("POST /signin", s.page(s.signIn))
+	mux.Handle("GET /signin/mfa", s.page(s.mfaForm))
+	mux.Handle("POST /signin/mfa", s.page(s.mfaVerify))
 	mux.Handle("GET /signup", s.page(s.signUpForm))
 	mux.Handle("POST /signup", s.page(s.signUp))
 	mux.Handle("POST /signout", s.page(s.signOut))
@@ -57,6 +59,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /settings/password", s.signedIn(s.changePassword))
 	mux.Handle("POST /settings/tokens", s.signedIn(s.createToken))
 	mux.Handle("POST /settings/tokens/{id}/delete", s.signedIn(s.deleteToken))
+	mux.Handle("GET /settings/mfa", s.signedIn(s.mfaSettings))
+	mux.Handle("POST /settings/mfa", s.signedIn(s.mfaStart))
+	mux.Handle("POST /settings/mfa/confirm", s.signedIn(s.mfaConfirm))
+	mux.Handle("POST /settings/mfa/recovery-codes", s.signedIn(s.mfaRecoveryCodes))
+	mux.Handle("POST /settings/mfa/delete", s.signedIn(s.mfaDisable))
 
 	// HR administration of one's own org.
 	mux.Handle("GET /hr/departments", s.signedIn(s.departments))
