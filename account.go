@@ -265,6 +265,10 @@ type Session struct {
 	IdleTimeout time.Duration
 	UserAgent   string
 	IP          string
+	// MFAPending marks a sign-in whose password was right but whose
+	// second step is still to come. Such a session reaches nothing but
+	// the second step.
+	MFAPending bool
 }
 
 // Expired reports whether s is no longer valid at now.

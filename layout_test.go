@@ -26,14 +26,18 @@ var layers = []struct {
 	{"tsunagari/internal/storetest", []string{"tsunagari"}, nil},
 	{"tsunagari/internal/sqlite", []string{"tsunagari"}, []string{"net/http", "github.com/jackc"}},
 	{"tsunagari/internal/postgres", []string{"tsunagari"}, []string{"net/http", "modernc.org"}},
-	{"tsunagari/internal/auth", []string{"tsunagari", "tsunagari/internal/i18n"}, []string{"net/http", "database/sql"}},
-	{"tsunagari/internal/org", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/disclosure"}, []string{"net/http", "database/sql"}},
-	{"tsunagari/internal/mail", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/postgres/pgtest", []string{"tsunagari/internal/postgres"}, []string{"net/http", "modernc.org"}},
+	{"tsunagari/internal/audit", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/auth", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/org", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/disclosure",
+		"tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/mail", []string{"tsunagari", "tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/survey", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/chart", nil, []string{"net/http", "database/sql", "html/template"}},
 	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/web", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/org",
-		"tsunagari/internal/mail", "tsunagari/internal/disclosure", "tsunagari/internal/survey", "tsunagari/internal/chart"}, []string{"database/sql"}},
+		"tsunagari/internal/mail", "tsunagari/internal/disclosure", "tsunagari/internal/survey", "tsunagari/internal/chart",
+		"tsunagari/internal/audit"}, []string{"database/sql"}},
 }
 
 type listedPackage struct {

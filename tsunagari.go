@@ -14,4 +14,6 @@ type Stores struct {
 	Orgs     OrgStore
 	Outbox   OutboxStore
 	Surveys  SurveyStore
+	Audit    AuditStore
+	MFA      MFAStore
 }

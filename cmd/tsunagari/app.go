@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/demo"
 	"tsunagari/internal/i18n"
@@ -110,6 +111,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 
+	key, err := loadSecretKey(c, m.Logger)
+	if err != nil {
+		return err
+	}
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
+		return err
+	}
+
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
 	var logins []web.DemoLogin
 	if c.Demo {
@@ -130,11 +140,26 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	auditSvc := &audit.Service{Store: stores.Audit, Accounts: stores.Accounts, Now: time.Now}
 	authSvc := auth.NewService(stores.Accounts, stores.Sessions, hasher, catalog, m.Logger, baseURL)
+	authSvc.Audit = auditSvc
+	authSvc.MFA, authSvc.Sealer = stores.MFA, sealer
+	if c.Demo {
+		// The shared demo accounts, and only they, may skip the two-step
+		// sign-in their roles require: a visitor has no authenticator
+		// enrolled for them. Demo mode says so on the sign-in page.
+		exempt := make(map[string]bool)
+		for _, d := range demo.DemoAccounts() {
+			exempt[d.Email] = true
+		}
+		authSvc.MFAExempt = func(a *tsunagari.Account) bool { return exempt[a.Email] }
+	}
 	m.server, err = web.New(&web.Server{
-		Auth:          authSvc,
-		Orgs:          &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
-		Mail:          &mail.Service{Outbox: stores.Outbox},
+		Auth: authSvc,
+		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
+			Audit: auditSvc},
+		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc},
+		Audit:         auditSvc,
 		Surveys:       surveys,
 		Catalog:       catalog,
 		Logger:        m.Logger,

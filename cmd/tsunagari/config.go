@@ -24,6 +24,11 @@ type Config struct {
 	LogLevel      string
 	LogFormat     string
 	ShutdownGrace time.Duration
+	// SecretKeyFile names a file holding the server's secret key, which
+	// seals two-step sign-in secrets; SecretKey is the key itself, read
+	// from TSUNAGARI_SECRET_KEY only (never a flag, which ps would show).
+	SecretKeyFile string
+	SecretKey     string
 }
 
 // envName is the environment variable of a flag: --base-url is
@@ -93,9 +98,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long to let requests finish at shutdown")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key (32 random bytes in base64) that encrypts two-step sign-in secrets; or set TSUNAGARI_SECRET_KEY")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
+	c.SecretKey = getenv("TSUNAGARI_SECRET_KEY")
 	switch c.LogFormat {
 	case "text", "json":
 	default:

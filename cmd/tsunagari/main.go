@@ -40,10 +40,17 @@ Usage:
   tsunagari serve   [--addr 127.0.0.1:8080] [--db tsunagari.db | --db postgres://…] [--demo]
   tsunagari migrate [--db …]
   tsunagari demo    [--db …] [--seed N] [--scale N]
+  tsunagari audit verify [--db …]
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
 TSUNAGARI_DB, --base-url is TSUNAGARI_BASE_URL, and so on.
+
+serve needs a secret key, which encrypts two-step sign-in secrets and is
+never stored in the database: TSUNAGARI_SECRET_KEY, or a file named by
+--secret-key-file, holding 32 random bytes in base64 (for example from
+"openssl rand -base64 32"). With --demo and a SQLite database, a key file
+is created next to the database if none is given.
 Run "tsunagari COMMAND --help" for the flags of a command.
 `
 
@@ -70,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runMigrate(ctx, args, getenv)
 	case "demo":
 		return runDemo(ctx, args, getenv)
+	case "audit":
+		return runAudit(ctx, args, getenv, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil

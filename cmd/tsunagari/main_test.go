@@ -56,11 +56,14 @@ var serveSettings = []struct {
 	{"log-level", "debug", "LogLevel", "debug"},
 	{"log-format", "json", "LogFormat", "json"},
 	{"shutdown-grace", "3s", "ShutdownGrace", 3 * time.Second},
+	{"secret-key-file", "/etc/tsunagari/secret.key", "SecretKeyFile", "/etc/tsunagari/secret.key"},
 }
 
 func TestParseFlagsEnv(t *testing.T) {
 	// Every field of Config has a flag, and every flag is covered here.
-	covered := map[string]bool{}
+	// The key itself is read from TSUNAGARI_SECRET_KEY only: a flag would
+	// show it in the process list.
+	covered := map[string]bool{"SecretKey": true}
 	for _, s := range serveSettings {
 		covered[s.field] = true
 	}
@@ -158,5 +161,18 @@ func TestParseFlagsUsageErrors(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tc.says)
 			}
 		})
+	}
+}
+
+func TestSecretKeyOnlyFromEnvironment(t *testing.T) {
+	m := NewMain()
+	if err := m.ParseFlags(nil, env(map[string]string{"TSUNAGARI_SECRET_KEY": "a2V5"})); err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.SecretKey != "a2V5" {
+		t.Errorf("SecretKey = %q, want it from TSUNAGARI_SECRET_KEY", m.Config.SecretKey)
+	}
+	if err := NewMain().ParseFlags([]string{"--secret-key", "a2V5"}, env(nil)); err == nil {
+		t.Error("--secret-key was accepted; the key must not be a flag")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -50,7 +51,8 @@ func surveyServer(t *testing.T) *Main {
 	t.Helper()
 	m := NewMain()
 	m.Config = Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "e2e.db"), Migrate: true,
-		LogLevel: "error", LogFormat: "text", ShutdownGrace: time.Second}
+		LogLevel: "error", LogFormat: "text", ShutdownGrace: time.Second,
+		SecretKey: base64.StdEncoding.EncodeToString(make([]byte, 32))}
 	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/i18n"
 )
 
@@ -48,6 +49,17 @@ type Service struct {
 	Hasher   *Hasher
 	Catalog  *i18n.Catalog
 	Logger   *slog.Logger
+	// Audit records sign-ins, their failures and credential changes.
+	Audit *audit.Service
+	// MFA and Sealer store authenticators; without them two-step sign-in
+	// is unavailable. Sealer holds the server's secret key.
+	MFA    tsunagari.MFAStore
+	Sealer *Sealer
+	// MFAExempt, if set, exempts accounts from the two-step sign-in their
+	// role requires. Demo mode sets it for the shared demo accounts only.
+	MFAExempt func(*tsunagari.Account) bool
+	// Issuer names this site in authenticator apps.
+	Issuer string
 	// BaseURL is the public address used in emailed links.
 	BaseURL string
 	Now     func() time.Time
@@ -56,11 +68,14 @@ type Service struct {
 	AccountThrottle *Throttle
 	IPThrottle      *Throttle
 	ResetThrottle   *Throttle
+	// MFAThrottle limits second-step codes per account.
+	MFAThrottle *Throttle
 }
 
 // NewService returns a Service with production throttles: 10 attempts per
-// address then one every 90 s, 30 per IP then one every 10 s, and 3 reset
-// mails per address then one every 20 minutes.
+// address then one every 90 s, 30 per IP then one every 10 s, 3 reset
+// mails per address then one every 20 minutes, and 5 second-step codes per
+// account then one every 30 s. Two-step sign-in needs MFA and Sealer set.
 func NewService(accounts tsunagari.AccountStore, sessions tsunagari.SessionStore, h *Hasher, c *i18n.Catalog, logger *slog.Logger, baseURL string) *Service {
 	return &Service{
 		Accounts: accounts, Sessions: sessions, Hasher: h, Catalog: c, Logger: logger, BaseURL: strings.TrimRight(baseURL, "/"),
@@ -68,6 +83,8 @@ func NewService(accounts tsunagari.AccountStore, sessions tsunagari.SessionStore
 		AccountThrottle: NewThrottle(90*time.Second, 10),
 		IPThrottle:      NewThrottle(10*time.Second, 30),
 		ResetThrottle:   NewThrottle(20*time.Minute, 3),
+		MFAThrottle:     NewThrottle(30*time.Second, 5),
+		Issuer:          "tsunagari",
 	}
 }
 
@@ -86,6 +103,21 @@ func HashToken(token string) string {
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Second) }
 
 var errInvalidCredentials = tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.invalid_credentials")
+
+// record writes one audit event about accountID.
+func (s *Service) record(ctx context.Context, action, accountID string, outcome tsunagari.Outcome, c Client, detail string) error {
+	return s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: accountID, Action: action, Outcome: outcome,
+		IP: c.IP, Detail: detail})
+}
+
+// failed records a failed attempt and returns the error the caller gets;
+// if the attempt cannot be recorded, that error wins.
+func (s *Service) failed(ctx context.Context, action, accountID string, c Client, detail string, err error) error {
+	if rerr := s.record(ctx, action, accountID, tsunagari.OutcomeFailure, c, detail); rerr != nil {
+		return rerr
+	}
+	return err
+}
 
 // SignUp is what a person gives to create an account.
 type SignUp struct {
@@ -125,38 +157,64 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, c Client) (token string
 	return token, a, err
 }
 
-// SignIn checks an email and password and starts a new session. Unknown
-// addresses and wrong passwords get the same answer after the same work.
-func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (token string, a *tsunagari.Account, err error) {
+// SignIn checks an email and password. For an account without an
+// authenticator it starts a new session; for one with, a sign-in that
+// waits for its second step (CompleteSignIn). Unknown addresses and wrong
+// passwords get the same answer after the same work.
+func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (*SignInResult, error) {
 	email = tsunagari.NormalizeEmail(email)
 	if email == "" || password == "" {
-		return "", nil, tsunagari.NewError(tsunagari.CodeInvalid, "auth.email_and_password_required")
+		return nil, tsunagari.NewError(tsunagari.CodeInvalid, "auth.email_and_password_required")
 	}
 	if utf8.RuneCountInString(email) > tsunagari.MaxEmailLen || utf8.RuneCountInString(password) > tsunagari.MaxPasswordLen {
-		return "", nil, errInvalidCredentials
+		return nil, errInvalidCredentials
 	}
 	now := s.Now()
 	if !s.IPThrottle.Allow("signin:"+c.IP, now) || !s.AccountThrottle.Allow(email, now) {
 		s.Logger.WarnContext(ctx, "sign-in throttled", "ip", c.IP)
-		return "", nil, tsunagari.NewError(tsunagari.CodeTooManyRequests, "auth.too_many_attempts")
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "throttled",
+			tsunagari.NewError(tsunagari.CodeTooManyRequests, "auth.too_many_attempts"))
 	}
-	a, err = s.Accounts.FindAccountByEmail(ctx, email)
+	a, err := s.Accounts.FindAccountByEmail(ctx, email)
 	switch {
 	case errors.Is(err, tsunagari.ErrNotFound):
 		s.Hasher.VerifyNothing(ctx, password)
-		return "", nil, errInvalidCredentials
+		// The address typed is not recorded: people type passwords
+		// into the wrong field.
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, "", c, "unknown_account", errInvalidCredentials)
 	case err != nil:
-		return "", nil, fmt.Errorf("sign in: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
 	ok, err := s.Hasher.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
-		return "", nil, fmt.Errorf("sign in: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	if !ok || a.DisabledAt != nil {
-		return "", nil, errInvalidCredentials
+	switch {
+	case !ok:
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "wrong_password", errInvalidCredentials)
+	case a.DisabledAt != nil:
+		return nil, s.failed(ctx, tsunagari.AuditSignIn, a.ID, c, "disabled", errInvalidCredentials)
 	}
-	token, err = s.startSession(ctx, a, c)
-	return token, a, err
+	t, err := s.totp(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	res := &SignInResult{Account: a, MFAPending: t.Enabled()}
+	detail := ""
+	if res.MFAPending {
+		res.Token, err = s.startPending(ctx, a, c)
+		detail = "second_step_pending"
+	} else {
+		res.Token, err = s.startSession(ctx, a, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tsunagari.AuditSignIn, a.ID, tsunagari.OutcomeSuccess, c, detail); err != nil {
+		_ = s.Sessions.DeleteSession(ctx, HashToken(res.Token))
+		return nil, err
+	}
+	return res, nil
 }
 
 func (s *Service) startSession(ctx context.Context, a *tsunagari.Account, c Client) (string, error) {
@@ -196,6 +254,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tsunagari.Ac
 		return nil, err
 	}
 	now := s.now()
+	if sess.MFAPending {
+		return nil, tsunagari.ErrNotFound
+	}
 	if sess.Expired(now) {
 		_ = s.Sessions.DeleteSession(ctx, hash)
 		return nil, tsunagari.ErrNotFound
@@ -219,11 +280,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tsunagari.Ac
 // SignOut ends the session of token. Ending an unknown session is not an
 // error: the person is signed out either way.
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	err := s.Sessions.DeleteSession(ctx, HashToken(token))
-	if errors.Is(err, tsunagari.ErrNotFound) {
+	hash := HashToken(token)
+	sess, err := s.Sessions.FindSession(ctx, hash)
+	switch {
+	case errors.Is(err, tsunagari.ErrNotFound):
 		return nil
+	case err != nil:
+		return err
 	}
-	return err
+	if err := s.Sessions.DeleteSession(ctx, hash); err != nil && !errors.Is(err, tsunagari.ErrNotFound) {
+		return err
+	}
+	return s.record(ctx, tsunagari.AuditSignOut, sess.AccountID, tsunagari.OutcomeSuccess, Client{}, "")
 }
 
 // ChangePassword replaces actor's password after checking the current one.
@@ -244,7 +312,8 @@ func (s *Service) ChangePassword(ctx context.Context, actor *tsunagari.Account, 
 		return "", fmt.Errorf("change password: %w", err)
 	}
 	if !ok {
-		return "", tsunagari.Invalid("currentPassword", "auth.current_password_wrong")
+		return "", s.failed(ctx, tsunagari.AuditPasswordChange, actor.ID, c, "wrong_password",
+			tsunagari.Invalid("currentPassword", "auth.current_password_wrong"))
 	}
 	hash, err := s.Hasher.Hash(ctx, next)
 	if err != nil {
@@ -253,6 +322,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor *tsunagari.Account, 
 	now := s.now()
 	if err := s.Accounts.SetPassword(ctx, actor.ID, hash, now); err != nil {
 		return "", fmt.Errorf("change password: %w", err)
+	}
+	if err := s.record(ctx, tsunagari.AuditPasswordChange, actor.ID, tsunagari.OutcomeSuccess, c, ""); err != nil {
+		return "", err
 	}
 	actor.PasswordHash, actor.PasswordChangedAt = hash, now
 	if !newSession {
@@ -297,7 +369,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string, 
 	if err := s.Sessions.CreatePasswordReset(ctx, r, m); err != nil {
 		return fmt.Errorf("request password reset: %w", err)
 	}
-	return nil
+	return s.record(ctx, tsunagari.AuditPasswordResetRequest, a.ID, tsunagari.OutcomeSuccess, c, "")
 }
 
 // ResetPassword sets a new password with an emailed token. Every session
@@ -313,13 +385,15 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err != nil {
 		return err
 	}
-	switch _, err := s.Sessions.ResetPassword(ctx, HashToken(token), hash, s.now()); {
+	id, err := s.Sessions.ResetPassword(ctx, HashToken(token), hash, s.now())
+	switch {
 	case errors.Is(err, tsunagari.ErrNotFound):
-		return tsunagari.NewError(tsunagari.CodeInvalid, "auth.reset_token_invalid")
+		return s.failed(ctx, tsunagari.AuditPasswordReset, "", Client{}, "invalid_link",
+			tsunagari.NewError(tsunagari.CodeInvalid, "auth.reset_token_invalid"))
 	case err != nil:
 		return fmt.Errorf("reset password: %w", err)
 	}
-	return nil
+	return s.record(ctx, tsunagari.AuditPasswordReset, id, tsunagari.OutcomeSuccess, Client{}, "")
 }
 
 // UpdateSettings changes the fields a person manages on their own account.
@@ -353,6 +427,10 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *tsunagari.Account, 
 	t := &tsunagari.APIToken{AccountID: actor.ID, Name: name, TokenHash: HashToken(token), CreatedAt: now, ExpiresAt: now.Add(APITokenLifetime)}
 	if err := s.Sessions.CreateAPIToken(ctx, t); err != nil {
 		return "", nil, fmt.Errorf("create api token: %w", err)
+	}
+	if err := s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditTokenCreate,
+		Outcome: tsunagari.OutcomeSuccess, TargetType: "api_token", TargetID: t.ID}); err != nil {
+		return "", nil, err
 	}
 	return token, t, nil
 }
@@ -398,5 +476,9 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *tsunagari.Account, 
 	if actor == nil {
 		return tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
 	}
-	return s.Sessions.DeleteAPIToken(ctx, actor.ID, id)
+	if err := s.Sessions.DeleteAPIToken(ctx, actor.ID, id); err != nil {
+		return err
+	}
+	return s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditTokenRevoke,
+		Outcome: tsunagari.OutcomeSuccess, TargetType: "api_token", TargetID: id})
 }

@@ -82,6 +82,12 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, r := range tsunagari.Roles {
 		used["role."+string(r)] = "tsunagari.Roles"
 	}
+	for _, a := range tsunagari.AuditActions {
+		used["audit.action."+a] = "tsunagari.AuditActions"
+	}
+	for _, o := range []tsunagari.Outcome{tsunagari.OutcomeSuccess, tsunagari.OutcomeFailure, tsunagari.OutcomeDenied} {
+		used["audit.outcome."+string(o)] = "tsunagari.Outcome"
+	}
 	for _, b := range []tsunagari.SizeBand{tsunagari.SizeSmall, tsunagari.SizeMid, tsunagari.SizeLarge} {
 		used["size."+string(b)] = "tsunagari.SizeBand"
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 )
 
 // SMTP is an outgoing mail server.
@@ -109,18 +110,49 @@ func Compose(from string, m *tsunagari.Mail) []byte {
 // Service shows the outbox to the operator.
 type Service struct {
 	Outbox tsunagari.OutboxStore
+	// Audit records every read of the outbox: its messages carry
+	// personal data and, until sent, secret links.
+	Audit *audit.Service
 }
 
-// Mail lists outbox messages, newest first; operators only.
-func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagari.MailFilter) ([]*tsunagari.Mail, error) {
+func operator(actor *tsunagari.Account) error {
 	if actor == nil {
-		return nil, tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
+		return tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
 	}
 	if !actor.Has(tsunagari.RoleOperator) {
-		return nil, tsunagari.NewError(tsunagari.CodeNotFound, "error.not_found")
+		return tsunagari.NewError(tsunagari.CodeNotFound, "error.not_found")
+	}
+	return nil
+}
+
+// Mail lists outbox messages, newest first; operators only. The read is
+// recorded in the audit trail, with the address it was filtered by.
+func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagari.MailFilter) ([]*tsunagari.Mail, error) {
+	if err := operator(actor); err != nil {
+		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}
+	e := &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditOutboxRead, Outcome: tsunagari.OutcomeSuccess}
+	if f.To != "" {
+		e.TargetType, e.TargetID = "email", f.To
+	}
+	if f.Unsent {
+		e.Detail = "unsent"
+	}
+	if err := s.Audit.Record(ctx, e); err != nil {
+		return nil, err
+	}
 	return s.Outbox.FindMail(ctx, f)
+}
+
+// Pending counts unsent messages, up to 500, without reading them;
+// operators only.
+func (s *Service) Pending(ctx context.Context, actor *tsunagari.Account) (int, error) {
+	if err := operator(actor); err != nil {
+		return 0, err
+	}
+	list, err := s.Outbox.FindMail(ctx, tsunagari.MailFilter{Unsent: true, Limit: 500})
+	return len(list), err
 }

@@ -151,6 +151,14 @@ func (s *Service) invite(ctx context.Context, actor *tsunagari.Account, o *tsuna
 	case err != nil:
 		return nil, fmt.Errorf("invite: %w", err)
 	}
+	events := make([]*tsunagari.AuditEvent, len(invs))
+	for i, inv := range invs {
+		events[i] = &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditInvitationSend, Outcome: tsunagari.OutcomeSuccess,
+			TargetType: "invitation", TargetID: inv.ID, OrgID: o.ID, Detail: "role=" + string(inv.Role)}
+	}
+	if err := s.Audit.Record(ctx, events...); err != nil {
+		return nil, err
+	}
 	return invs, nil
 }
 
@@ -340,7 +348,15 @@ func (s *Service) AcceptInvitation(ctx context.Context, actor *tsunagari.Account
 	case err != nil:
 		return fmt.Errorf("accept invitation: %w", err)
 	}
-	return nil
+	inv := p.Invitation
+	events := []*tsunagari.AuditEvent{{ActorID: actor.ID, Action: tsunagari.AuditInvitationAccept, Outcome: tsunagari.OutcomeSuccess,
+		TargetType: "invitation", TargetID: inv.ID, OrgID: inv.OrgID}}
+	if !actor.Has(inv.Role) {
+		events = append(events, &tsunagari.AuditEvent{ActorID: inv.InvitedBy, Action: tsunagari.AuditRoleGrant,
+			Outcome: tsunagari.OutcomeSuccess, TargetType: "account", TargetID: actor.ID, OrgID: inv.OrgID,
+			Detail: "role=" + string(inv.Role) + " via=invitation"})
+	}
+	return s.Audit.Record(ctx, events...)
 }
 
 // Invitation returns one invitation of actor's org.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/disclosure"
 	"tsunagari/internal/i18n"
 )
@@ -26,6 +27,15 @@ type Service struct {
 	Catalog  *i18n.Catalog
 	BaseURL  string
 	Now      func() time.Time
+	// Audit records orgs and departments created and invitations sent
+	// and accepted.
+	Audit *audit.Service
+}
+
+// record writes one audit event of a successful change.
+func (s *Service) record(ctx context.Context, actor *tsunagari.Account, action, targetType, targetID, orgID, detail string) error {
+	return s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: actor.ID, Action: action, Outcome: tsunagari.OutcomeSuccess,
+		TargetType: targetType, TargetID: targetID, OrgID: orgID, Detail: detail})
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Second) }
@@ -71,13 +81,14 @@ func (s *Service) Orgs(ctx context.Context, actor *tsunagari.Account) ([]*tsunag
 	return s.Store.FindOrgs(ctx)
 }
 
-// CreateOrg registers a new employer; operators only.
+// CreateOrg registers a new employer; operators only. Others are told
+// "not found", as for every operator page.
 func (s *Service) CreateOrg(ctx context.Context, actor *tsunagari.Account, o *tsunagari.Org) error {
 	if actor == nil {
 		return errSignIn
 	}
 	if !actor.Has(tsunagari.RoleOperator) {
-		return tsunagari.NewError(tsunagari.CodeForbidden, "error.forbidden")
+		return errNotFound
 	}
 	o.ID, o.Name = "", strings.TrimSpace(o.Name)
 	if o.MinGroupSize == 0 {
@@ -87,7 +98,10 @@ func (s *Service) CreateOrg(ctx context.Context, actor *tsunagari.Account, o *ts
 		return err
 	}
 	o.CreatedAt = s.now()
-	return s.Store.CreateOrg(ctx, o)
+	if err := s.Store.CreateOrg(ctx, o); err != nil {
+		return err
+	}
+	return s.record(ctx, actor, tsunagari.AuditOrgCreate, "org", o.ID, o.ID, "")
 }
 
 // Departments lists the department tree of actor's org in display order:
@@ -158,7 +172,7 @@ func (s *Service) CreateDepartment(ctx context.Context, actor *tsunagari.Account
 	case err != nil:
 		return fmt.Errorf("create department: %w", err)
 	}
-	return nil
+	return s.record(ctx, actor, tsunagari.AuditDepartmentCreate, "department", d.ID, o.ID, "")
 }
 
 // TreeNode is a department with its depth in the tree and its full path.

@@ -109,6 +109,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Orgs:     &OrgStore{db: db},
 		Outbox:   &OutboxStore{db: db},
 		Surveys:  &SurveyStore{db: db},
+		Audit:    &AuditStore{db: db},
+		MFA:      &MFAStore{db: db},
 	}
 }
 

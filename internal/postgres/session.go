@@ -20,7 +20,7 @@ var _ tsunagari.SessionStore = (*SessionStore)(nil)
 // sessionValues and scanSession.
 var sessionColumns = []string{
 	"token_hash", "account_id", "created_at", "last_seen_at", "expires_at",
-	"idle_timeout_seconds", "user_agent", "ip",
+	"idle_timeout_seconds", "user_agent", "ip", "mfa_pending",
 }
 
 var sessionSelect = `SELECT ` + prefixed("", sessionColumns) + ` FROM sessions`
@@ -28,7 +28,7 @@ var sessionSelect = `SELECT ` + prefixed("", sessionColumns) + ` FROM sessions`
 func sessionValues(s *tsunagari.Session) []any {
 	return []any{
 		s.TokenHash, s.AccountID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt,
-		int64(s.IdleTimeout / time.Second), s.UserAgent, s.IP,
+		int64(s.IdleTimeout / time.Second), s.UserAgent, s.IP, s.MFAPending,
 	}
 }
 
@@ -36,7 +36,7 @@ func scanSession(row scanner) (*tsunagari.Session, error) {
 	var s tsunagari.Session
 	var idle int64
 	if err := row.Scan(&s.TokenHash, &s.AccountID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt,
-		&idle, &s.UserAgent, &s.IP); err != nil {
+		&idle, &s.UserAgent, &s.IP, &s.MFAPending); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()

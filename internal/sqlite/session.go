@@ -17,7 +17,7 @@ var _ tsunagari.SessionStore = (*sessionStore)(nil)
 
 const sessionColumns = `
 	token_hash, account_id, created_at, last_seen_at, expires_at,
-	idle_timeout_seconds, user_agent, ip`
+	idle_timeout_seconds, user_agent, ip, mfa_pending`
 
 func scanSession(rows *sql.Rows) (*tsunagari.Session, error) {
 	var (
@@ -26,7 +26,7 @@ func scanSession(rows *sql.Rows) (*tsunagari.Session, error) {
 	)
 	if err := rows.Scan(
 		&s.TokenHash, &s.AccountID, &createdAt, &lastSeen, &expires,
-		&idle, &s.UserAgent, &s.IP,
+		&idle, &s.UserAgent, &s.IP, &s.MFAPending,
 	); err != nil {
 		return nil, err
 	}
@@ -70,9 +70,9 @@ func (st *sessionStore) CreateSession(ctx context.Context, s *tsunagari.Session)
 	s.IdleTimeout = s.IdleTimeout.Truncate(time.Second)
 	_, err := st.db.write.ExecContext(ctx, `
 		INSERT INTO sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.TokenHash, s.AccountID, s.CreatedAt.Unix(), s.LastSeenAt.Unix(), s.ExpiresAt.Unix(),
-		int64(s.IdleTimeout/time.Second), s.UserAgent, s.IP)
+		int64(s.IdleTimeout/time.Second), s.UserAgent, s.IP, s.MFAPending)
 	return translate(err)
 }
 

@@ -146,6 +146,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Orgs:     &orgStore{db},
 		Outbox:   &outboxStore{db},
 		Surveys:  &surveyStore{db},
+		Audit:    &auditStore{db},
+		MFA:      &mfaStore{db},
 	}
 }
 
@@ -353,6 +355,16 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int, error) {
 // fingerprint hold the same data. schema_migrations is left out: it
 // records when the schema was built, which is not data.
 func (db *DB) Fingerprint(ctx context.Context) (string, error) {
+	return db.fingerprint(ctx, "schema_migrations")
+}
+
+// DataFingerprint is Fingerprint without the audit trail, which requests
+// append to even when they change nothing else.
+func (db *DB) DataFingerprint(ctx context.Context) (string, error) {
+	return db.fingerprint(ctx, "schema_migrations", "audit_events")
+}
+
+func (db *DB) fingerprint(ctx context.Context, skip ...string) (string, error) {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
@@ -364,7 +376,7 @@ func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 	}
 	h := sha256.New()
 	for _, t := range tables {
-		if t == "schema_migrations" {
+		if slices.Contains(skip, t) {
 			continue
 		}
 		if err := hashTable(ctx, tx, h, t); err != nil {

@@ -97,6 +97,9 @@ func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request, a *tsunagari
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Code is the one-time or recovery code of an account with two-step
+	// sign-in, given with the password.
+	Code string `json:"code,omitempty"`
 }
 
 // apiLogin signs in and sets the session cookie, for browser scripts and
@@ -106,9 +109,22 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, a *tsunagari.A
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, acc, err := s.Auth.SignIn(r.Context(), in.Email, in.Password, client(r))
+	res, err := s.Auth.SignIn(r.Context(), in.Email, in.Password, client(r))
 	if err != nil {
 		return err
+	}
+	token, acc := res.Token, res.Account
+	if res.MFAPending {
+		if in.Code == "" {
+			_ = s.Auth.AbandonSignIn(r.Context(), res.Token)
+			return tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.mfa_code_required")
+		}
+		step, err := s.Auth.CompleteSignIn(r.Context(), res.Token, in.Code, client(r))
+		if err != nil {
+			_ = s.Auth.AbandonSignIn(r.Context(), res.Token)
+			return err
+		}
+		token = step.Token
 	}
 	if old := s.sessionToken(r); old != "" {
 		_ = s.Auth.SignOut(r.Context(), old)

@@ -202,6 +202,7 @@ func TestMalformedCSVInvitesNobody(t *testing.T) {
 	e := newTestEnv(t)
 	o, _ := e.org("みなと精機")
 	hr := e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.enrol(hr)
 	e.account("already@minato.example", o.ID)
 	c := e.signIn(hr.Email)
 	fp := e.fingerprint()

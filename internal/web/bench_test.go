@@ -13,7 +13,7 @@ import (
 func BenchmarkRenderDashboard(b *testing.B) {
 	e := newTestEnv(b)
 	o, _ := e.org("みなと精機")
-	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.enrol(e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin))
 	c := e.signIn("hr@minato.example")
 	req := httptest.NewRequest("GET", "/dashboard", nil)
 	u, _ := req.URL.Parse(e.ts.URL)

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,14 +12,18 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
+	"tsunagari/internal/postgres/pgtest"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
@@ -26,26 +32,72 @@ import (
 // testPassword is the password of every account a test creates.
 const testPassword = "correct horse battery"
 
-// testEnv is a real server on a temporary SQLite file, with cheap password
-// hashing so tests stay fast.
-type testEnv struct {
-	t      testing.TB
-	db     *sqlite.DB
-	stores tsunagari.Stores
-	srv    *web.Server
-	ts     *httptest.Server
-	hasher *auth.Hasher
-	hash   string // testPassword, hashed
+// backend is a migrated, empty database of either kind.
+type backend interface {
+	Stores() tsunagari.Stores
+	Ping(ctx context.Context) error
+	Fingerprint(ctx context.Context) (string, error)
+	DataFingerprint(ctx context.Context) (string, error)
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+// openSQLite opens a migrated SQLite database in a temporary directory.
+func openSQLite(t testing.TB) backend {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openPostgres opens a migrated PostgreSQL database in a fresh schema; it
+// skips the test unless TSUNAGARI_TEST_POSTGRES_DSN is set.
+func openPostgres(t testing.TB) backend { return pgtest.MustOpenDB(t) }
+
+// onBoth runs f once on SQLite and once on PostgreSQL (skipped unless
+// TSUNAGARI_TEST_POSTGRES_DSN is set), each as a subtest.
+func onBoth(t *testing.T, f func(t *testing.T, open func(testing.TB) backend)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) {
+		if !pgtest.Enabled() {
+			t.Skip(pgtest.DSNEnv + " is not set")
+		}
+		f(t, openPostgres)
+	})
+}
+
+// testEnv is a real server on a temporary database, with cheap password
+// hashing so tests stay fast.
+type testEnv struct {
+	t      testing.TB
+	db     backend
+	stores tsunagari.Stores
+	srv    *web.Server
+	ts     *httptest.Server
+	hasher *auth.Hasher
+	audit  *audit.Service
+	auth   *auth.Service
+	sealer *auth.Sealer
+	// skew moves the clock of sign-in forward, in nanoseconds, so that
+	// tests can use one-time codes of later time steps.
+	skew atomic.Int64
+	// secrets holds the authenticator secret of accounts enrolled with
+	// enrol, by email.
+	secrets sync.Map
+	hash    string // testPassword, hashed
+}
+
+// newTestEnv returns a server on SQLite.
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	return newTestEnvOn(t, openSQLite(t))
+}
+
+// newTestEnvOn returns a server on db.
+func newTestEnvOn(t testing.TB, db backend) *testEnv {
+	t.Helper()
+	ctx := context.Background()
 	catalog, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
@@ -63,10 +115,20 @@ func newTestEnv(t testing.TB) *testEnv {
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + e.ts.Listener.Addr().String()
+	e.audit = &audit.Service{Store: e.stores.Audit, Accounts: e.stores.Accounts, Now: time.Now}
+	authSvc := auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL)
+	authSvc.Audit = e.audit
+	if e.sealer, err = auth.NewSealer([]byte("tsunagari web tests: 32-byte key")); err != nil {
+		t.Fatal(err)
+	}
+	authSvc.MFA, authSvc.Sealer = e.stores.MFA, e.sealer
+	authSvc.Now = e.now
+	e.auth = authSvc
 	e.srv, err = web.New(&web.Server{
-		Auth:    auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL),
-		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now},
-		Mail:    &mail.Service{Outbox: e.stores.Outbox},
+		Auth:    authSvc,
+		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
+		Mail:    &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit},
+		Audit:   e.audit,
 		Surveys: surveys,
 		Catalog: catalog,
 		Logger:  logger,
@@ -127,13 +189,25 @@ func (sameOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// signIn returns a client signed in as email.
+// signIn returns a client signed in as email, through the sign-in form
+// and, for accounts enrolled with enrol, the second step.
 func (e *testEnv) signIn(email string) *http.Client {
 	e.t.Helper()
 	c := e.client()
 	res := e.post(c, "/signin", url.Values{"email": {email}, "password": {testPassword}})
 	if res.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in as %s: status %d: %s", email, res.StatusCode, res.body)
+	}
+	if strings.HasPrefix(res.Header.Get("Location"), "/signin/mfa") {
+		secret, ok := e.secrets.Load(email)
+		if !ok {
+			e.t.Fatalf("sign in as %s: asked for a code, but the test did not enrol it", email)
+		}
+		e.advance() // each code works once
+		res = e.post(c, "/signin/mfa", url.Values{"code": {e.code(secret.(string))}})
+		if res.StatusCode != http.StatusSeeOther {
+			e.t.Fatalf("sign in as %s, second step: status %d: %s", email, res.StatusCode, res.body)
+		}
 	}
 	return c
 }
@@ -184,12 +258,65 @@ func (e *testEnv) api(c *http.Client, method, path, body string) response {
 	return e.do(c, req)
 }
 
-// fingerprint hashes the whole database.
+// fingerprint hashes the whole database but the audit trail, which
+// records refused requests too.
 func (e *testEnv) fingerprint() string {
 	e.t.Helper()
-	fp, err := e.db.Fingerprint(context.Background())
+	fp, err := e.db.DataFingerprint(context.Background())
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return fp
+}
+
+// now is the clock of sign-in: real time plus the skew.
+func (e *testEnv) now() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
+
+// advance moves the clock of sign-in forward by one TOTP step, so that a
+// new one-time code is due.
+func (e *testEnv) advance() { e.skew.Add(int64(auth.TOTPPeriod)) }
+
+// code returns the one-time code of secret now.
+func (e *testEnv) code(secret string) string {
+	e.t.Helper()
+	c, err := auth.TOTPCode(secret, e.now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// enrol gives a a confirmed authenticator directly in the store and
+// returns its secret, in base32.
+func (e *testEnv) enrol(a *tsunagari.Account) string {
+	e.t.Helper()
+	ctx := context.Background()
+	key := make([]byte, 20)
+	rand.Read(key)
+	sealed := e.sealer.Seal(key, "tsunagari totp "+a.ID)
+	if err := e.stores.MFA.SetTOTP(ctx, &tsunagari.TOTP{AccountID: a.ID, Secret: sealed}); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.stores.MFA.ConfirmTOTP(ctx, a.ID, 0, time.Now(), nil); err != nil {
+		e.t.Fatal(err)
+	}
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(key)
+	e.secrets.Store(a.Email, secret)
+	return secret
+}
+
+// startSession signs a in on client by creating a session directly, as a
+// completed sign-in would, without going through the sign-in form and its
+// throttles.
+func (e *testEnv) startSession(c *http.Client, a *tsunagari.Account) {
+	e.t.Helper()
+	token := tsunagari.NewSecret("tss_")
+	now := time.Now().UTC().Truncate(time.Second)
+	sess := &tsunagari.Session{TokenHash: auth.HashToken(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(time.Hour), IdleTimeout: 30 * time.Minute}
+	if err := e.stores.Sessions.CreateSession(context.Background(), sess); err != nil {
+		e.t.Fatal(err)
+	}
+	u, _ := url.Parse(e.ts.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "tsunagari_session", Value: token, Path: "/"}})
 }

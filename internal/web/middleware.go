@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"tsunagari/internal/audit"
 )
 
 type requestIDKey struct{}
@@ -30,7 +32,9 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx = audit.WithClient(ctx, client(r).IP)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

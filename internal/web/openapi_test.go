@@ -34,6 +34,7 @@ var wantOperationIDs = []string{
 	"listInvitations", "createInvitations", "getInvitation", "acceptInvitation",
 	"listOrgs", "createOrg", "getOrg", "listOutbox",
 	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
+	"listAuditEvents",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -469,8 +470,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v := newAPIValidator(t, e)
 	own, ownDept := e.org("つながり商事")
 	other, otherDept := e.org("よそ株式会社")
-	e.account("hr@example.jp", own.ID, tsunagari.RoleHRAdmin)
-	e.account("operator@example.jp", "", tsunagari.RoleOperator)
+	e.enrol(e.account("hr@example.jp", own.ID, tsunagari.RoleHRAdmin))
+	e.enrol(e.account("operator@example.jp", "", tsunagari.RoleOperator))
 	anon := e.client()
 
 	v.call(anon, "getOpenAPI", "GET", "/api/v1/openapi.json", "", 200)
@@ -521,7 +522,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(member, "listOrgs", "GET", "/api/v1/orgs", "", 404)
 	v.call(member, "getOrg", "GET", "/api/v1/orgs/"+own.ID, "", 404)
 	v.call(member, "listOutbox", "GET", "/api/v1/outbox", "", 404)
-	v.call(member, "createOrg", "POST", "/api/v1/orgs", `{"name":"勝手な会社","declaredEmployees":10}`, 403)
+	v.call(member, "createOrg", "POST", "/api/v1/orgs", `{"name":"勝手な会社","declaredEmployees":10}`, 404)
+	v.call(member, "listAuditEvents", "GET", "/api/v1/audit-events", "", 404)
 
 	// Passwords.
 	v.call(member, "changePassword", "POST", "/api/v1/me/password", `{"currentPassword":"wrong","newPassword":"`+pw2+`"}`, 422)
@@ -596,6 +598,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(op, "getOrg", "GET", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa", "", 404)
 	v.call(op, "getMyOrg", "GET", "/api/v1/org", "", 404)
 	v.call(op, "listOutbox", "GET", "/api/v1/outbox", "", 200)
+	v.call(op, "listAuditEvents", "GET", "/api/v1/audit-events?limit=5", "", 200)
 	mails := decode[[]struct{ To, Kind, Body string }](t, v.call(op, "listOutbox", "GET", "/api/v1/outbox?to="+url.QueryEscape("Hanako@example.jp"), "", 200))
 	secret := func(kind, prefix string) string {
 		t.Helper()
@@ -642,7 +645,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 func TestOpenAPIEmptyOutbox(t *testing.T) {
 	e := newTestEnv(t)
 	v := newAPIValidator(t, e)
-	e.account("operator@example.jp", "", tsunagari.RoleOperator)
+	e.enrol(e.account("operator@example.jp", "", tsunagari.RoleOperator))
 	op := e.signIn("operator@example.jp")
 	if res := e.api(op, "GET", "/api/v1/outbox?to=nobody@example.jp", ""); strings.TrimSpace(res.body) != "[]" {
 		t.Errorf("listOutbox with no match = %s, want []", res.body)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"tsunagari"
+	"tsunagari/internal/auth"
 	"tsunagari/internal/org"
 )
 
@@ -42,11 +43,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a *tsunagari.
 		if err != nil {
 			return err
 		}
-		unsent, err := s.Mail.Mail(r.Context(), a, tsunagari.MailFilter{Unsent: true, Limit: 500})
+		unsent, err := s.Mail.Pending(r.Context(), a)
 		if err != nil {
 			return err
 		}
-		d.Operator = &operatorOverview{Orgs: len(orgs), UnsentMails: len(unsent)}
+		d.Operator = &operatorOverview{Orgs: len(orgs), UnsentMails: unsent}
 	}
 	return s.render(w, r, a, http.StatusOK, "dashboard", "dashboard.title", d)
 }
@@ -58,6 +59,7 @@ type settingsPage struct {
 	// NewToken is shown once, right after it was created.
 	NewToken string
 	Vocab    vocabulary
+	MFA      *auth.MFAStatus
 }
 
 // vocabulary feeds the select boxes of profile forms.
@@ -96,6 +98,9 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request, a *tsunagari.A
 		return err
 	}
 	p.Tokens, p.Vocab = tokens, vocab
+	if p.MFA, err = s.Auth.MFAStatus(r.Context(), a); err != nil {
+		return err
+	}
 	return s.render(w, r, a, status, "settings", "settings.title", p)
 }
 

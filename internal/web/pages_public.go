@@ -56,7 +56,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 		return err
 	}
 	next := r.PostForm.Get("next")
-	token, acc, err := s.Auth.SignIn(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("password"), client(r))
+	res, err := s.Auth.SignIn(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("password"), client(r))
 	if err != nil {
 		f, status, err := s.formError(r, a, err)
 		if err != nil {
@@ -64,11 +64,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *tsunagari.Acc
 		}
 		return s.render(w, r, nil, status, "signin", "signin.title", signInPage{Form: f, Next: next})
 	}
+	if res.MFAPending {
+		s.setMFACookie(w, res.Token)
+		http.Redirect(w, r, "/signin/mfa?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil
+	}
 	// A new session at every sign-in: the old one, if any, ends.
 	if old := s.sessionToken(r); old != "" {
 		_ = s.Auth.SignOut(r.Context(), old)
 	}
-	s.setSessionCookie(w, token, acc)
+	s.setSessionCookie(w, res.Token, res.Account)
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 	return nil
 }

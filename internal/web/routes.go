@@ -1,10 +1,34 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
+
+// router is a ServeMux that remembers the patterns registered on it, so
+// that tests can hold every route to the authorization matrix.
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Routes returns the pattern of every registered route, in the order of
+// registration.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // routes registers every route. The OpenAPI file documents the /api/v1
-// ones, and a test keeps the two in step.
-func (s *Server) routes(mux *http.ServeMux) {
+// ones. The authorization matrix (testdata/authz.csv) states who may do
+// what on each of them, and its test fails for a route missing there.
+func (s *Server) routes(mux *router) {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -17,6 +41,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /lang", s.page(s.setLanguage))
 	mux.Handle("GET /signin", s.page(s.signInForm))
 	mux.Handle("POST /signin", s.page(s.signIn))
+	mux.Handle("GET /signin/mfa", s.page(s.mfaForm))
+	mux.Handle("POST /signin/mfa", s.page(s.mfaVerify))
 	mux.Handle("GET /signup", s.page(s.signUpForm))
 	mux.Handle("POST /signup", s.page(s.signUp))
 	mux.Handle("POST /signout", s.page(s.signOut))
@@ -34,6 +60,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /settings/password", s.signedIn(s.changePassword))
 	mux.Handle("POST /settings/tokens", s.signedIn(s.createToken))
 	mux.Handle("POST /settings/tokens/{id}/delete", s.signedIn(s.deleteToken))
+	mux.Handle("GET /settings/mfa", s.signedIn(s.mfaSettings))
+	mux.Handle("POST /settings/mfa", s.signedIn(s.mfaStart))
+	mux.Handle("POST /settings/mfa/confirm", s.signedIn(s.mfaConfirm))
+	mux.Handle("POST /settings/mfa/recovery-codes", s.signedIn(s.mfaRecoveryCodes))
+	mux.Handle("POST /settings/mfa/delete", s.signedIn(s.mfaDisable))
 
 	// Surveys: diagnoses a member takes any time, and rounds sent to them.
 	mux.Handle("GET /surveys", s.signedIn(s.surveys))
@@ -54,6 +85,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /operator/orgs", s.signedIn(s.orgs))
 	mux.Handle("POST /operator/orgs", s.signedIn(s.createOrg))
 	mux.Handle("GET /operator/outbox", s.signedIn(s.outbox))
+	mux.Handle("GET /operator/audit", s.signedIn(s.auditLog))
+	mux.Handle("GET /operator/audit.csv", s.signedIn(s.auditCSV))
 
 	// JSON API.
 	mux.Handle("GET /api/v1/openapi.json", s.api(s.apiOpenAPI))
@@ -85,6 +118,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/instruments/{id}/results", s.api(s.apiMyResults))
 	mux.Handle("POST /api/v1/rounds", s.api(s.apiCreateRound))
 	mux.Handle("POST /api/v1/rounds/{id}/responses", s.api(s.apiSubmitResponse))
+	mux.Handle("GET /api/v1/audit-events", s.api(s.apiAuditEvents))
 	mux.Handle("/api/", s.api(s.apiNotFound))
 	mux.Handle("/", s.page(s.notFound))
 }

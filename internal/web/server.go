@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
@@ -39,6 +40,7 @@ type Server struct {
 	Orgs    *org.Service
 	Mail    *mail.Service
 	Surveys *survey.Service
+	Audit   *audit.Service
 	Catalog *i18n.Catalog
 	Logger  *slog.Logger
 	// Ready reports whether the server can take traffic (the database answers).
@@ -63,6 +65,7 @@ type Server struct {
 	static   http.Handler
 	openapi  []byte
 	started  time.Time
+	patterns []string
 }
 
 // New returns a Server with its routes, templates and middleware ready.
@@ -85,8 +88,9 @@ func New(s *Server) (*Server, error) {
 	s.metrics = newMetrics()
 	s.started = time.Now()
 
-	mux := http.NewServeMux()
+	mux := &router{ServeMux: http.NewServeMux()}
 	s.routes(mux)
+	s.patterns = mux.patterns
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(cop.Handler(mux)))))

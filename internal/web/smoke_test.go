@@ -95,7 +95,7 @@ func TestLanguageSwitch(t *testing.T) {
 func TestDepartmentAPIGivesPlaceInTree(t *testing.T) {
 	e := newTestEnv(t)
 	o, top := e.org("みなと精機")
-	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.enrol(e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin))
 	c := e.signIn("hr@minato.example")
 	res := e.api(c, "POST", "/api/v1/org/departments", `{"name":"人材開発課","parentId":"`+top.ID+`"}`)
 	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `"path":"人事部 / 人材開発課"`) || !strings.Contains(res.body, `"depth":1`) {
@@ -106,13 +106,29 @@ func TestDepartmentAPIGivesPlaceInTree(t *testing.T) {
 func TestPrivilegedSessionCookieEndsWithTheBrowser(t *testing.T) {
 	e := newTestEnv(t)
 	o, _ := e.org("みなと精機")
-	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	secret := e.enrol(e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin))
 	e.account("member@minato.example", o.ID)
-	for email, persistent := range map[string]bool{"hr@minato.example": false, "member@minato.example": true} {
-		res := e.post(e.client(), "/signin", url.Values{"email": {email}, "password": {testPassword}})
-		cookie := res.Header.Get("Set-Cookie")
-		if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") || strings.Contains(cookie, "Max-Age") != persistent {
-			t.Errorf("%s session cookie = %q; want HttpOnly, SameSite=Lax, persistent=%v", email, cookie, persistent)
+	sessionCookie := func(res response) *http.Cookie {
+		for _, c := range res.Cookies() {
+			if c.Name == "tsunagari_session" && c.Value != "" {
+				return c
+			}
+		}
+		t.Fatalf("no session cookie in %v", res.Header["Set-Cookie"])
+		return nil
+	}
+	member := sessionCookie(e.post(e.client(), "/signin", url.Values{"email": {"member@minato.example"}, "password": {testPassword}}))
+	c := e.client()
+	e.post(c, "/signin", url.Values{"email": {"hr@minato.example"}, "password": {testPassword}})
+	e.advance()
+	hr := sessionCookie(e.post(c, "/signin/mfa", url.Values{"code": {e.code(secret)}}))
+	for _, tt := range []struct {
+		who        string
+		c          *http.Cookie
+		persistent bool
+	}{{"member", member, true}, {"hr_admin", hr, false}} {
+		if !tt.c.HttpOnly || tt.c.SameSite != http.SameSiteLaxMode || (tt.c.MaxAge > 0) != tt.persistent {
+			t.Errorf("%s session cookie = %+v; want HttpOnly, SameSite=Lax, persistent=%v", tt.who, tt.c, tt.persistent)
 		}
 	}
 }

@@ -189,6 +189,7 @@ func TestRoundsRefuse(t *testing.T) {
 	e := newTestEnv(t)
 	o, _ := e.org("みなと精機")
 	hr := e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.enrol(hr)
 	e.account("staff@minato.example", o.ID)
 	c := e.signIn("staff@minato.example")
 	ctx := context.Background()
@@ -245,7 +246,7 @@ func TestSurveyAPI(t *testing.T) {
 	e := newTestEnv(t)
 	o, _ := e.org("みなと精機")
 	other, _ := e.org("さくら介護")
-	e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin)
+	e.enrol(e.account("hr@minato.example", o.ID, tsunagari.RoleHRAdmin))
 	me := e.account("staff@minato.example", o.ID)
 	hc, c := e.signIn("hr@minato.example"), e.signIn("staff@minato.example")
 

@@ -18,7 +18,8 @@ func TestTenantIsolation(t *testing.T) {
 	orgA, _ := e.org("A社")
 	orgB, deptB := e.org("B社")
 	hrA := e.account("hr@a.example", orgA.ID, tsunagari.RoleHRAdmin)
-	e.account("hr@b.example", orgB.ID, tsunagari.RoleHRAdmin)
+	e.enrol(hrA)
+	e.enrol(e.account("hr@b.example", orgB.ID, tsunagari.RoleHRAdmin))
 	memberA := e.account("member@a.example", orgA.ID)
 	now := time.Now().UTC().Truncate(time.Second)
 	invB := &tsunagari.Invitation{OrgID: orgB.ID, Email: "new@b.example", Role: tsunagari.RoleMember, TokenHash: "h-b",

@@ -1,0 +1,633 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tsunagari"
+	"tsunagari/internal/auth"
+)
+
+// The authorization matrix (TRUST.md §6 S1): every route × every role ×
+// every relation of the actor to the object the route takes, against the
+// expected answers in testdata/authz.csv. A route the server registers
+// but the table lacks fails the test, and so does a row for a route that
+// no longer exists.
+//
+// Each route gets a world of its own (a fresh database with two tenants
+// and one account per role), and each cell gets objects of its own, so
+// that what one cell changes cannot decide another cell's answer.
+
+const authzFile = "testdata/authz.csv"
+
+var updateAuthz = flag.Bool("update-authz", false, "rewrite "+authzFile+" from the answers the server gives; review the diff")
+
+// matrixRoles are the columns of the matrix.
+var matrixRoles = []string{
+	"anonymous", "member", "member_other_org", "consultant", "consultant_other",
+	"organiser", "hr_admin", "hr_admin_other_org", "operator",
+}
+
+// Relations of the actor to a route's object.
+const (
+	relNone   = "-"      // the route takes no object
+	relOwn    = "own"    // the actor's own object, or one of the actor's own org
+	relOther  = "other"  // someone else's in the actor's own org (or, for accounts without an org, anyone else's)
+	relTenant = "tenant" // an object of another tenant
+)
+
+// objectKind is what a route's path parameter names.
+type objectKind string
+
+const (
+	noObject    objectKind = ""
+	kindToken   objectKind = "api_token"   // an API token ID
+	kindDept    objectKind = "department"  // a department ID
+	kindInv     objectKind = "invitation"  // an invitation ID
+	kindInvite  objectKind = "invite_link" // the secret of an emailed invitation
+	kindOrgID   objectKind = "org"         // an org ID
+	kindRound   objectKind = "round"       // a survey round sent to an org's employees
+	paramMarker            = "{}"
+)
+
+// relations lists the relations a kind of object has.
+func (k objectKind) relations() []string {
+	switch k {
+	case noObject:
+		return []string{relNone}
+	case kindOrgID, kindRound:
+		// An org is the tenant itself, and a round goes to one org's
+		// employees: the actor's own org or another.
+		return []string{relOwn, relTenant}
+	}
+	return []string{relOwn, relOther, relTenant}
+}
+
+// request is how the matrix calls one route. path holds {} where the
+// object goes; body returns the content type and body of the request,
+// written so that an actor who may use the route succeeds.
+type request struct {
+	method, path string
+	kind         objectKind
+	body         func(w *world, a *actor) (contentType, body string)
+}
+
+func form(v url.Values) (string, string) { return "application/x-www-form-urlencoded", v.Encode() }
+func jsonBody(s string) (string, string) { return "application/json", s }
+
+// requests maps every route pattern to how the matrix calls it.
+var requests = map[string]request{
+	"GET /healthz":     {method: "GET", path: "/healthz"},
+	"GET /readyz":      {method: "GET", path: "/readyz"},
+	"GET /metrics":     {method: "GET", path: "/metrics"},
+	"GET /static/":     {method: "GET", path: "/static/app.css"},
+	"GET /favicon.ico": {method: "GET", path: "/favicon.ico"},
+	"GET /{$}":         {method: "GET", path: "/"},
+	"POST /lang":       {method: "POST", path: "/lang", body: func(*world, *actor) (string, string) { return form(url.Values{"lang": {"en"}, "next": {"/"}}) }},
+	"GET /signin":      {method: "GET", path: "/signin"},
+	"POST /signin": {method: "POST", path: "/signin", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"email": {w.bystander.Email}, "password": {testPassword}})
+	}},
+	"GET /signin/mfa": {method: "GET", path: "/signin/mfa"},
+	"POST /signin/mfa": {method: "POST", path: "/signin/mfa", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"code": {"123456"}})
+	}},
+	"GET /signup": {method: "GET", path: "/signup"},
+	"POST /signup": {method: "POST", path: "/signup", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"email": {w.fresh()}, "name": {"新規 登録"}, "password": {testPassword}})
+	}},
+	"POST /signout":        {method: "POST", path: "/signout"},
+	"GET /password/forgot": {method: "GET", path: "/password/forgot"},
+	"POST /password/forgot": {method: "POST", path: "/password/forgot", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"email": {w.bystander.Email}})
+	}},
+	"GET /password/reset": {method: "GET", path: "/password/reset"},
+	"POST /password/reset": {method: "POST", path: "/password/reset", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"token": {w.resetToken()}, "password": {"a brand new password"}})
+	}},
+	"GET /invite/{token}": {method: "GET", path: "/invite/{}", kind: kindInvite},
+	"POST /invite/{token}": {method: "POST", path: "/invite/{}", kind: kindInvite, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"name": {"招待 受諾"}, "password": {testPassword}})
+	}},
+
+	"GET /dashboard": {method: "GET", path: "/dashboard"},
+	"GET /settings":  {method: "GET", path: "/settings"},
+	"POST /settings": {method: "POST", path: "/settings", body: func(*world, *actor) (string, string) { return form(url.Values{"name": {"名前 変更"}}) }},
+	"POST /settings/password": {method: "POST", path: "/settings/password", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"currentPassword": {testPassword}, "newPassword": {"a brand new password"}})
+	}},
+	"POST /settings/tokens": {method: "POST", path: "/settings/tokens", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"name": {"スクリプト"}})
+	}},
+	"POST /settings/tokens/{id}/delete": {method: "POST", path: "/settings/tokens/{}/delete", kind: kindToken},
+
+	"GET /settings/mfa": {method: "GET", path: "/settings/mfa"},
+	"POST /settings/mfa": {method: "POST", path: "/settings/mfa", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"password": {testPassword}})
+	}},
+	"POST /settings/mfa/confirm": {method: "POST", path: "/settings/mfa/confirm", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"code": {"123456"}})
+	}},
+	"POST /settings/mfa/recovery-codes": {method: "POST", path: "/settings/mfa/recovery-codes", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"password": {testPassword}})
+	}},
+	"POST /settings/mfa/delete": {method: "POST", path: "/settings/mfa/delete", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"password": {testPassword}})
+	}},
+
+	"GET /hr/departments": {method: "GET", path: "/hr/departments"},
+	"POST /hr/departments": {method: "POST", path: "/hr/departments", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"name": {"新設部 " + w.seq()}})
+	}},
+	"GET /hr/departments/{id}": {method: "GET", path: "/hr/departments/{}", kind: kindDept},
+	"GET /hr/invitations":      {method: "GET", path: "/hr/invitations"},
+	"POST /hr/invitations": {method: "POST", path: "/hr/invitations", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"email": {w.fresh()}})
+	}},
+	"POST /hr/invitations/csv": {method: "POST", path: "/hr/invitations/csv", body: func(w *world, _ *actor) (string, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "invite.csv")
+		fmt.Fprintf(fw, "email\n%s\n", w.fresh())
+		mw.Close()
+		return mw.FormDataContentType(), b.String()
+	}},
+	"GET /hr/invitations/{id}": {method: "GET", path: "/hr/invitations/{}", kind: kindInv},
+
+	"GET /surveys":              {method: "GET", path: "/surveys"},
+	"GET /surveys/{instrument}": {method: "GET", path: "/surveys/five_powers"},
+	"GET /rounds/{id}":          {method: "GET", path: "/rounds/{}", kind: kindRound},
+	"POST /rounds/{id}": {method: "POST", path: "/rounds/{}", kind: kindRound, body: func(w *world, _ *actor) (string, string) {
+		v := url.Values{}
+		for _, id := range w.fivePowersItems() {
+			v.Set(id, "4")
+		}
+		return form(v)
+	}},
+	"GET /api/v1/instruments":              {method: "GET", path: "/api/v1/instruments"},
+	"GET /api/v1/instruments/{id}":         {method: "GET", path: "/api/v1/instruments/five_powers"},
+	"GET /api/v1/instruments/{id}/results": {method: "GET", path: "/api/v1/instruments/five_powers/results"},
+	"POST /api/v1/rounds": {method: "POST", path: "/api/v1/rounds", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"instrumentId":"five_powers","mode":"anonymous"}`)
+	}},
+	"POST /api/v1/rounds/{id}/responses": {method: "POST", path: "/api/v1/rounds/{}/responses", kind: kindRound, body: func(w *world, _ *actor) (string, string) {
+		var answers []string
+		for _, id := range w.fivePowersItems() {
+			answers = append(answers, fmt.Sprintf(`{"item":%q,"value":4}`, id))
+		}
+		return jsonBody(`{"answers":[` + strings.Join(answers, ",") + `]}`)
+	}},
+
+	"GET /operator/orgs": {method: "GET", path: "/operator/orgs"},
+	"POST /operator/orgs": {method: "POST", path: "/operator/orgs", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"name": {"新規法人 " + w.seq()}, "declaredEmployees": {"120"}})
+	}},
+	"GET /operator/outbox":    {method: "GET", path: "/operator/outbox"},
+	"GET /operator/audit":     {method: "GET", path: "/operator/audit"},
+	"GET /operator/audit.csv": {method: "GET", path: "/operator/audit.csv"},
+
+	"GET /api/v1/openapi.json": {method: "GET", path: "/api/v1/openapi.json"},
+	"POST /api/v1/login": {method: "POST", path: "/api/v1/login", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"email":%q,"password":%q}`, w.bystander.Email, testPassword))
+	}},
+	"POST /api/v1/logout": {method: "POST", path: "/api/v1/logout"},
+	"POST /api/v1/signup": {method: "POST", path: "/api/v1/signup", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"email":%q,"name":"新規 登録","password":%q}`, w.fresh(), testPassword))
+	}},
+	"POST /api/v1/password-resets": {method: "POST", path: "/api/v1/password-resets", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"email":%q}`, w.bystander.Email))
+	}},
+	"POST /api/v1/password-resets/confirm": {method: "POST", path: "/api/v1/password-resets/confirm", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"token":%q,"password":"a brand new password"}`, w.resetToken()))
+	}},
+	"GET /api/v1/me":   {method: "GET", path: "/api/v1/me"},
+	"PATCH /api/v1/me": {method: "PATCH", path: "/api/v1/me", body: func(*world, *actor) (string, string) { return jsonBody(`{"name":"名前 変更"}`) }},
+	"POST /api/v1/me/password": {method: "POST", path: "/api/v1/me/password", body: func(*world, *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"currentPassword":%q,"newPassword":"a brand new password"}`, testPassword))
+	}},
+	"GET /api/v1/tokens":          {method: "GET", path: "/api/v1/tokens"},
+	"POST /api/v1/tokens":         {method: "POST", path: "/api/v1/tokens", body: func(*world, *actor) (string, string) { return jsonBody(`{"name":"スクリプト"}`) }},
+	"DELETE /api/v1/tokens/{id}":  {method: "DELETE", path: "/api/v1/tokens/{}", kind: kindToken},
+	"GET /api/v1/org":             {method: "GET", path: "/api/v1/org"},
+	"GET /api/v1/org/departments": {method: "GET", path: "/api/v1/org/departments"},
+	"POST /api/v1/org/departments": {method: "POST", path: "/api/v1/org/departments", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"name":"新設部 %s"}`, w.seq()))
+	}},
+	"GET /api/v1/org/departments/{id}": {method: "GET", path: "/api/v1/org/departments/{}", kind: kindDept},
+	"GET /api/v1/org/invitations":      {method: "GET", path: "/api/v1/org/invitations"},
+	"POST /api/v1/org/invitations": {method: "POST", path: "/api/v1/org/invitations", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"invitations":[{"email":%q}]}`, w.fresh()))
+	}},
+	"GET /api/v1/org/invitations/{id}":        {method: "GET", path: "/api/v1/org/invitations/{}", kind: kindInv},
+	"POST /api/v1/invitations/{token}/accept": {method: "POST", path: "/api/v1/invitations/{}/accept", kind: kindInvite},
+	"GET /api/v1/orgs":                        {method: "GET", path: "/api/v1/orgs"},
+	"POST /api/v1/orgs": {method: "POST", path: "/api/v1/orgs", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"name":"新規法人 %s","declaredEmployees":120}`, w.seq()))
+	}},
+	"GET /api/v1/orgs/{id}":    {method: "GET", path: "/api/v1/orgs/{}", kind: kindOrgID},
+	"GET /api/v1/outbox":       {method: "GET", path: "/api/v1/outbox"},
+	"GET /api/v1/audit-events": {method: "GET", path: "/api/v1/audit-events"},
+	"/api/":                    {method: "GET", path: "/api/v1/no-such-thing"},
+	"/":                        {method: "GET", path: "/no-such-page"},
+}
+
+// actor is one column of the matrix: an account (nil for anonymous) with
+// a signed-in client, the org it belongs to ("home": its employer, or org
+// A for accounts without one) and the other tenant ("foreign").
+type actor struct {
+	role          string
+	acc           *tsunagari.Account
+	client        *http.Client
+	home, foreign *tenant
+	// colleague is someone else in the home org (or, for accounts without
+	// an org, someone else without one); stranger works for the foreign org.
+	colleague, stranger *tsunagari.Account
+}
+
+type tenant struct {
+	org  *tsunagari.Org
+	dept *tsunagari.Department
+}
+
+// world is the data one route is tried on.
+type world struct {
+	e         *testEnv
+	a, b      *tenant
+	actors    []*actor
+	bystander *tsunagari.Account // signs in where a route signs someone in
+	n         int
+}
+
+func (w *world) seq() string { w.n++; return fmt.Sprint(w.n) }
+
+// fresh returns an address no account or invitation uses yet.
+func (w *world) fresh() string { return "fresh" + w.seq() + "@example.jp" }
+
+func newWorld(t testing.TB, db backend) *world {
+	t.Helper()
+	e := newTestEnvOn(t, db)
+	w := &world{e: e}
+	mk := func(name string) *tenant {
+		o, d := e.org(name)
+		return &tenant{org: o, dept: d}
+	}
+	w.a, w.b = mk("A社"), mk("B社")
+	person := func(email string, t *tenant, roles ...tsunagari.Role) *tsunagari.Account {
+		a := &tsunagari.Account{Email: email, Name: "山田 花子", PasswordHash: e.hash,
+			Roles: append([]tsunagari.Role{tsunagari.RoleMember}, roles...), PasswordChangedAt: time.Now().Add(-time.Hour)}
+		if t != nil {
+			a.Employment = &tsunagari.Employment{OrgID: t.org.ID, DepartmentID: t.dept.ID, StartedAt: time.Now().Add(-time.Hour)}
+		}
+		if err := e.stores.Accounts.CreateAccount(context.Background(), a); err != nil {
+			e.t.Fatal(err)
+		}
+		return a
+	}
+	colleagueA, colleagueB, colleagueFree := person("colleague@a.example", w.a), person("colleague@b.example", w.b), person("colleague@free.example", nil)
+	w.bystander = person("bystander@free.example", nil)
+	for _, role := range matrixRoles {
+		var (
+			acc  *tsunagari.Account
+			home = w.a
+		)
+		switch role {
+		case "member":
+			acc = person("member@a.example", w.a)
+		case "member_other_org":
+			acc, home = person("member@b.example", w.b), w.b
+		case "consultant":
+			acc = person("consultant@free.example", nil, tsunagari.RoleConsultant)
+		case "consultant_other":
+			acc = person("consultant2@free.example", nil, tsunagari.RoleConsultant)
+		case "organiser":
+			acc = person("organiser@free.example", nil, tsunagari.RoleOrganiser)
+		case "hr_admin":
+			acc = person("hr@a.example", w.a, tsunagari.RoleHRAdmin)
+		case "hr_admin_other_org":
+			acc, home = person("hr@b.example", w.b, tsunagari.RoleHRAdmin), w.b
+		case "operator":
+			acc = person("operator@free.example", nil, tsunagari.RoleOperator)
+		}
+		if acc.Privileged() {
+			// Their roles require two-step sign-in; the matrix is about
+			// what they may do once signed in with it.
+			e.enrol(acc)
+		}
+		ac := &actor{role: role, acc: acc, home: home, foreign: w.b, client: e.client()}
+		if home == w.b {
+			ac.foreign = w.a
+		}
+		switch {
+		case acc == nil || acc.OrgID() == "":
+			ac.colleague, ac.stranger = colleagueFree, colleagueA
+		case home == w.a:
+			ac.colleague, ac.stranger = colleagueA, colleagueB
+		default:
+			ac.colleague, ac.stranger = colleagueB, colleagueA
+		}
+		if acc == nil {
+			// Anonymous requests use the objects a member of org A would.
+			ac.colleague, ac.stranger = colleagueA, colleagueB
+		}
+		w.actors = append(w.actors, ac)
+	}
+	return w
+}
+
+// signIn gives every actor but the anonymous one a fresh session.
+func (w *world) signIn() {
+	for _, a := range w.actors {
+		a.client = w.e.client()
+		if a.acc != nil {
+			w.e.startSession(a.client, a.acc)
+		}
+	}
+}
+
+// resetToken returns a valid password-reset token of the bystander.
+func (w *world) resetToken() string {
+	token := tsunagari.NewSecret("tsr_")
+	now := time.Now().UTC().Truncate(time.Second)
+	r := &tsunagari.PasswordReset{TokenHash: auth.HashToken(token), AccountID: w.bystander.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := w.e.stores.Sessions.CreatePasswordReset(context.Background(), r,
+		&tsunagari.Mail{To: w.bystander.Email, Subject: "s", Body: "b", Kind: "password_reset", CreatedAt: now}); err != nil {
+		w.e.t.Fatal(err)
+	}
+	return token
+}
+
+// object creates, for one cell, an object of kind in relation rel to a,
+// and returns what goes in the path.
+func (w *world) object(kind objectKind, rel string, a *actor) string {
+	ctx := context.Background()
+	st := w.e.stores
+	t := w.e.t
+	now := time.Now().UTC().Truncate(time.Second)
+	owner := map[string]*tsunagari.Account{relOwn: a.acc, relOther: a.colleague, relTenant: a.stranger}[rel]
+	if owner == nil { // anonymous: a member of org A's own
+		owner = w.actors[slices.IndexFunc(w.actors, func(x *actor) bool { return x.role == "member" })].acc
+	}
+	org := a.home
+	if rel == relTenant {
+		org = a.foreign
+	}
+	switch kind {
+	case kindToken:
+		tok := &tsunagari.APIToken{AccountID: owner.ID, Name: "cell", TokenHash: auth.HashToken(tsunagari.NewSecret("tsu_")),
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := st.Sessions.CreateAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		return tok.ID
+	case kindDept:
+		if rel == relOwn && a.acc != nil && a.acc.Employment != nil {
+			return a.acc.Employment.DepartmentID
+		}
+		d := &tsunagari.Department{OrgID: org.org.ID, Name: "課 " + w.seq(), CreatedAt: now}
+		if err := st.Orgs.CreateDepartment(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	case kindInv, kindInvite:
+		token := tsunagari.NewSecret("tsi_")
+		inv := &tsunagari.Invitation{OrgID: org.org.ID, Email: w.fresh(), Role: tsunagari.RoleMember,
+			TokenHash: auth.HashToken(token), InvitedBy: owner.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if kind == kindInvite && rel == relOwn && a.acc != nil {
+			inv.Email = a.acc.Email
+		}
+		if err := st.Orgs.CreateInvitations(ctx, []*tsunagari.Invitation{inv}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if kind == kindInvite {
+			return token
+		}
+		return inv.ID
+	case kindOrgID:
+		return org.org.ID
+	case kindRound:
+		in, err := st.Surveys.FindInstrument(ctx, "five_powers", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &tsunagari.Round{InstrumentID: in.ID, InstrumentVersion: in.Version, Mode: tsunagari.ModeAnonymous,
+			OrgID: org.org.ID, OpensAt: now.Add(-time.Hour), CreatedAt: now}
+		if err := st.Surveys.CreateRound(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	t.Fatalf("no object of kind %q", kind)
+	return ""
+}
+
+// fivePowersItems lists the item IDs of the five powers check-in.
+func (w *world) fivePowersItems() []string {
+	in, err := w.e.stores.Surveys.FindInstrument(context.Background(), "five_powers", 0)
+	if err != nil {
+		w.e.t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range in.Items() {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}
+
+// missing returns an object of kind that does not exist.
+func missing(kind objectKind) string {
+	if kind == kindInvite {
+		return tsunagari.NewSecret("tsi_")
+	}
+	return tsunagari.NewID()
+}
+
+// do sends one request of the matrix.
+func (w *world) do(a *actor, rq request, obj string) response {
+	path := strings.Replace(rq.path, paramMarker, obj, 1)
+	var ct, body string
+	if rq.body != nil {
+		ct, body = rq.body(w, a)
+	}
+	req, _ := http.NewRequest(rq.method, w.e.ts.URL+path, strings.NewReader(body))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	return w.e.do(a.client, req)
+}
+
+// answer is how a cell is written in the table: the status, or "login"
+// for a redirect to the sign-in page.
+func answer(res response) string {
+	if res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/signin?next=") {
+		return "login"
+	}
+	return fmt.Sprint(res.StatusCode)
+}
+
+type cellKey struct{ route, rel, role string }
+
+// readMatrix reads the expected answers.
+func readMatrix(t *testing.T) (map[cellKey]string, []string) {
+	t.Helper()
+	f, err := os.Open(authzFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	header, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append([]string{"route", "relation"}, matrixRoles...); !slices.Equal(header, want) {
+		t.Fatalf("%s header = %v, want %v", authzFile, header, want)
+	}
+	cells := map[cellKey]string{}
+	var order []string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(order, rec[0]) {
+			order = append(order, rec[0])
+		}
+		for i, role := range matrixRoles {
+			k := cellKey{rec[0], rec[1], role}
+			if _, dup := cells[k]; dup {
+				t.Errorf("%s: %s %s %s twice", authzFile, rec[0], rec[1], role)
+			}
+			cells[k] = strings.TrimSpace(rec[2+i])
+		}
+	}
+	return cells, order
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	want, _ := readMatrix(t)
+	routes := newTestEnv(t).srv.Routes()
+
+	// Every route has a row and a way to be called, and every row a route.
+	for _, route := range routes {
+		rq, ok := requests[route]
+		if !ok {
+			// Fatal even with -update-authz: there is nothing to ask.
+			t.Fatalf("route %q is not in the matrix test's requests: add how to call it", route)
+		}
+		for _, rel := range rq.kind.relations() {
+			if _, ok := want[cellKey{route, rel, matrixRoles[0]}]; !ok {
+				t.Errorf("route %q, relation %q has no row in %s", route, rel, authzFile)
+			}
+		}
+	}
+	for k := range want {
+		if k.role == matrixRoles[0] && !slices.Contains(routes, k.route) {
+			t.Errorf("%s has a row for %q, which the server does not register", authzFile, k.route)
+		}
+	}
+	if t.Failed() && !*updateAuthz {
+		t.FailNow()
+	}
+
+	onBoth(t, func(t *testing.T, open func(testing.TB) backend) {
+		var (
+			mu    sync.Mutex
+			got   = map[cellKey]string{}
+			cells int
+		)
+		// The routes run in parallel, each in its own world; the group
+		// returns when all of them are done.
+		t.Run("routes", func(t *testing.T) {
+			for _, route := range routes {
+				rq := requests[route]
+				t.Run(route, func(t *testing.T) {
+					t.Parallel()
+					w := newWorld(t, open(t))
+					for _, rel := range rq.kind.relations() {
+						// Sessions are fresh for each relation: a cell may
+						// sign its actor out or change its password.
+						w.signIn()
+						for _, a := range w.actors {
+							obj := ""
+							if rq.kind != noObject {
+								obj = w.object(rq.kind, rel, a)
+							}
+							res := w.do(a, rq, obj)
+							k := cellKey{route, rel, a.role}
+							ans := answer(res)
+							mu.Lock()
+							got[k] = ans
+							cells++
+							mu.Unlock()
+							if exp := want[k]; ans != exp && !*updateAuthz {
+								t.Errorf("%s (%s) as %s = %s, want %s\n%.300s", route, rel, a.role, ans, exp, res.body)
+							}
+							// What may not be known to exist answers exactly as
+							// an object that does not exist.
+							if ans == "404" && rq.kind != noObject {
+								absent := missing(rq.kind)
+								other := w.do(a, rq, absent)
+								if other.StatusCode != res.StatusCode || strings.ReplaceAll(res.body, obj, absent) != other.body {
+									t.Errorf("%s (%s) as %s: the 404 differs from that for a missing object:\n%s\n---\n%s",
+										route, rel, a.role, res.body, other.body)
+								}
+							}
+						}
+					}
+				})
+			}
+		})
+		t.Logf("authorization matrix: %d routes, %d roles, %d cells", len(routes), len(matrixRoles), cells)
+		if *updateAuthz && !t.Failed() {
+			writeMatrix(t, routes, got)
+		}
+	})
+}
+
+// writeMatrix rewrites the table from the answers observed.
+func writeMatrix(t *testing.T, routes []string, got map[cellKey]string) {
+	t.Helper()
+	old, err := os.ReadFile(authzFile)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for line := range strings.Lines(string(old)) {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		b.WriteString(line)
+	}
+	cw := csv.NewWriter(&b)
+	cw.Write(append([]string{"route", "relation"}, matrixRoles...))
+	for _, route := range routes {
+		for _, rel := range requests[route].kind.relations() {
+			rec := []string{route, rel}
+			for _, role := range matrixRoles {
+				rec = append(rec, got[cellKey{route, rel, role}])
+			}
+			cw.Write(rec)
+		}
+	}
+	cw.Flush()
+	if err := os.WriteFile(authzFile, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
