@@ -2,12 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,81 +14,23 @@ import (
 
 	"tsunagari"
 	"tsunagari/internal/postgres"
+	"tsunagari/internal/postgres/pgtest"
 	"tsunagari/internal/storetest"
 )
-
-// dsnEnv names the variable holding the DSN of a PostgreSQL database the
-// tests may create schemas in. Without it the tests are skipped.
-const dsnEnv = "TSUNAGARI_TEST_POSTGRES_DSN"
 
 func TestStores(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Backend { return MustOpenDB(t) })
 }
 
-// MustOpenDB opens a migrated database in a fresh schema, which is dropped
-// when the test ends.
-func MustOpenDB(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	db, err := postgres.Open(context.Background(), MustCreateSchema(tb), postgres.Options{Migrate: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return db
-}
-
-// MustCreateSchema creates an empty schema t_<random>, drops it when the
-// test ends, and returns a DSN whose search path is that schema. It skips
-// the test unless TSUNAGARI_TEST_POSTGRES_DSN is set.
-func MustCreateSchema(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		tb.Skip(dsnEnv + " is not set")
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	ident := pgx.Identifier{schema}.Sanitize()
-
-	exec(tb, dsn, "CREATE SCHEMA "+ident)
-	// Registered before any Close, so it runs after the DB is closed.
-	tb.Cleanup(func() { exec(tb, dsn, "DROP SCHEMA "+ident+" CASCADE") })
-	return withSearchPath(dsn, schema)
-}
-
-// withSearchPath adds a search_path run-time parameter to a URL or
-// key=value DSN.
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + "search_path=" + url.QueryEscape(schema)
-	}
-	return dsn + " search_path=" + schema
-}
-
-// exec runs statements on a connection of its own.
-func exec(tb testing.TB, dsn string, sql ...string) {
-	tb.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, s := range sql {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			tb.Fatalf("%s: %v", s, err)
-		}
-	}
-}
+// The fresh-schema helpers live in pgtest, shared with other packages'
+// tests.
+var (
+	MustOpenDB       = pgtest.MustOpenDB
+	MustCreateSchema = pgtest.MustCreateSchema
+	withSearchPath   = pgtest.WithSearchPath
+	exec             = pgtest.Exec
+	dsnEnv           = pgtest.DSNEnv
+)
 
 // migrations returns the names recorded in schema_migrations.
 func migrations(t *testing.T, dsn string) []string {
