@@ -27,9 +27,7 @@ func TestStores(t *testing.T) {
 var (
 	MustOpenDB       = pgtest.MustOpenDB
 	MustCreateSchema = pgtest.MustCreateSchema
-	withSearchPath   = pgtest.WithSearchPath
 	exec             = pgtest.Exec
-	dsnEnv           = pgtest.DSNEnv
 )
 
 // migrations returns the names recorded in schema_migrations.
