@@ -47,14 +47,10 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	return s.redirect(w, r, "/operator/orgs", "flash.org_created")
 }
 
-// atoiOr parses a whole number typed in a form, full-width digits too.
+// atoiOr parses a whole number typed in a form, full-width digits and
+// thousands separators too.
 func atoiOr(s string, fallback int) int {
-	s = strings.Map(func(r rune) rune {
-		if r >= '０' && r <= '９' {
-			return r - '０' + '0'
-		}
-		return r
-	}, strings.TrimSpace(strings.ReplaceAll(s, ",", "")))
+	s = normalizeDigits(strings.TrimSpace(strings.NewReplacer(",", "", "，", "").Replace(s)))
 	if s == "" {
 		return fallback
 	}
