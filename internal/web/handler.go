@@ -29,14 +29,19 @@ const (
 // page adapts an HTML handler that anyone may reach.
 func (s *Server) page(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := s.account(w, r)
-		if s.enrolmentGate(w, r, a) {
-			return
-		}
-		if err := h(w, r, a); err != nil {
-			s.error(w, r, a, err)
-		}
+		s.serve(w, r, s.account(w, r), h)
 	})
+}
+
+// serve runs h for a, once a has passed the two-step enrolment gate, and
+// sends any error it returns to s.error.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, a *tsunagari.Account, h handlerFunc) {
+	if s.enrolmentGate(w, r, a) {
+		return
+	}
+	if err := h(w, r, a); err != nil {
+		s.error(w, r, a, err)
+	}
 }
 
 // signedIn adapts an HTML handler that needs an account; others are sent
@@ -52,12 +57,7 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
 		}
-		if s.enrolmentGate(w, r, a) {
-			return
-		}
-		if err := h(w, r, a); err != nil {
-			s.error(w, r, a, err)
-		}
+		s.serve(w, r, a, h)
 	})
 }
 
@@ -66,13 +66,7 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 func (s *Server) api(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(withAPI(r.Context()))
-		a := s.account(w, r)
-		if s.enrolmentGate(w, r, a) {
-			return
-		}
-		if err := h(w, r, a); err != nil {
-			s.error(w, r, a, err)
-		}
+		s.serve(w, r, s.account(w, r), h)
 	})
 }
 
