@@ -68,6 +68,16 @@ type Instrument struct {
 	Minutes    int         `json:"minutes,omitempty"`
 	Dimensions []Dimension `json:"dimensions,omitempty"`
 	Sections   []Section   `json:"sections"`
+	// Segments are groups that reports may compare, derived from the
+	// answers to single-choice items.
+	Segments []DerivedSegment `json:"segments,omitempty"`
+	// OrgID is the org an HR administrator authored the instrument for;
+	// "" for the platform's own, built in or authored by an operator. It
+	// is kept beside the definition, not in it.
+	OrgID string `json:"-"`
+	// CreatedBy is the account that authored this version; "" for the
+	// built-in instruments.
+	CreatedBy string `json:"-"`
 }
 
 // Dimension is a scored construct, such as one career value. Its score is
@@ -189,137 +199,217 @@ func validSurveyID(s string) bool {
 }
 
 // Validate checks that in is a well-formed questionnaire: identifiers,
-// wording in both languages, options, scales, ranges, dimensions, and
-// conditions that refer to earlier choice items and their options.
+// wording in both languages, options, scales, ranges, dimensions,
+// conditions that refer to earlier choice items and their options, and
+// derived segments. It reports every problem at once, as a CodeInvalid
+// error with one Detail per problem whose Field is the path of the
+// offending part, such as "sections[0].items[2].options[1].label".
 func (in *Instrument) Validate() error {
-	fail := func(format string, args ...any) error {
-		return &Error{Code: CodeInvalid, Key: "survey.instrument_invalid",
-			Args: []any{fmt.Sprintf(format, args...)}}
-	}
+	v := &instrumentCheck{}
 	if !validSurveyID(in.ID) {
-		return fail("id %q", in.ID)
+		v.add("id", "instrument.id_invalid", maxSurveyIDLen)
 	}
 	if in.Version < 1 {
-		return fail("version %d", in.Version)
+		v.add("version", "instrument.version_invalid")
 	}
-	if in.Title.Ja == "" || in.Title.En == "" {
-		return fail("title in both languages")
+	v.wording("title", in.Title, true)
+	v.wording("intro", in.Intro, false)
+	if in.Minutes < 0 || in.Minutes > MaxMinutes {
+		v.add("minutes", "instrument.minutes_invalid", MaxMinutes)
 	}
 	dims := map[string]bool{}
-	for _, d := range in.Dimensions {
-		if !validSurveyID(d.ID) || dims[d.ID] {
-			return fail("dimension id %q", d.ID)
-		}
-		if d.Label.Ja == "" || d.Label.En == "" {
-			return fail("dimension %s: label in both languages", d.ID)
+	for i, d := range in.Dimensions {
+		path := fmt.Sprintf("dimensions[%d]", i)
+		switch {
+		case !validSurveyID(d.ID):
+			v.add(path+".id", "instrument.id_invalid", maxSurveyIDLen)
+		case dims[d.ID]:
+			v.add(path+".id", "instrument.id_repeated", d.ID)
 		}
 		dims[d.ID] = true
+		v.wording(path+".label", d.Label, true)
+		v.wording(path+".about", d.About, false)
+	}
+	if len(in.Sections) == 0 {
+		v.add("sections", "instrument.no_sections")
 	}
 	seen := map[string]*Item{}
 	sections := map[string]bool{}
 	fed := map[string]bool{}
 	n := 0
-	for _, sec := range in.Sections {
-		if !validSurveyID(sec.ID) || sections[sec.ID] {
-			return fail("section id %q", sec.ID)
+	for si, sec := range in.Sections {
+		path := fmt.Sprintf("sections[%d]", si)
+		switch {
+		case !validSurveyID(sec.ID):
+			v.add(path+".id", "instrument.id_invalid", maxSurveyIDLen)
+		case sections[sec.ID]:
+			v.add(path+".id", "instrument.id_repeated", sec.ID)
 		}
 		sections[sec.ID] = true
+		v.wording(path+".title", sec.Title, true)
+		v.wording(path+".intro", sec.Intro, false)
 		if len(sec.Items) == 0 {
-			return fail("section %s has no items", sec.ID)
+			v.add(path+".items", "instrument.section_empty")
 		}
 		for i := range sec.Items {
 			it := &sec.Items[i]
 			n++
-			if err := it.validate(seen, dims); err != nil {
-				return fail("item %s: %v", it.ID, err)
+			it.validate(v, fmt.Sprintf("%s.items[%d]", path, i), seen, dims)
+			if validSurveyID(it.ID) && seen[it.ID] == nil {
+				seen[it.ID] = it
 			}
-			seen[it.ID] = it
 			if it.Dimension != "" {
 				fed[it.Dimension] = true
 			}
 		}
 	}
-	if n == 0 || n > MaxInstrumentItems {
-		return fail("%d items", n)
+	if n > MaxInstrumentItems {
+		v.add("sections", "instrument.too_many_items", MaxInstrumentItems)
 	}
-	for id := range dims {
-		if !fed[id] {
-			return fail("dimension %s has no items", id)
+	for i, d := range in.Dimensions {
+		if validSurveyID(d.ID) && !fed[d.ID] {
+			v.add(fmt.Sprintf("dimensions[%d]", i), "instrument.dimension_unused", d.ID)
 		}
 	}
-	return nil
+	if len(in.Segments) > MaxSegmentDefs {
+		v.add("segments", "instrument.too_many_segments", MaxSegmentDefs)
+	}
+	segs := map[string]bool{}
+	for i := range in.Segments {
+		in.Segments[i].validate(v, fmt.Sprintf("segments[%d]", i), seen, segs)
+	}
+	return v.err()
 }
 
-func (it *Item) validate(earlier map[string]*Item, dims map[string]bool) error {
-	if !validSurveyID(it.ID) {
-		return fmt.Errorf("bad id")
+// Limits on the wording and shape of an instrument.
+const (
+	MaxWordingLen  = 1000 // runes in one text of one language
+	MaxMinutes     = 120
+	MaxSegmentDefs = 10
+)
+
+// instrumentCheck collects the problems of an instrument definition.
+type instrumentCheck struct{ details []Detail }
+
+func (v *instrumentCheck) add(field, key string, args ...any) {
+	v.details = append(v.details, Detail{Field: field, Key: key, Args: args})
+}
+
+// wording checks a text: both languages if required, or neither or both
+// if optional; within MaxWordingLen; no control characters but line
+// breaks.
+func (v *instrumentCheck) wording(field string, t Text, required bool) {
+	switch {
+	case required && (strings.TrimSpace(t.Ja) == "" || strings.TrimSpace(t.En) == ""):
+		v.details = append(v.details, Detail{Field: field, Key: "instrument.wording_required"})
+		return
+	case !required && (strings.TrimSpace(t.Ja) == "") != (strings.TrimSpace(t.En) == ""):
+		v.details = append(v.details, Detail{Field: field, Key: "instrument.wording_both"})
+		return
 	}
-	if earlier[it.ID] != nil {
-		return fmt.Errorf("repeated id")
+	for _, s := range []string{t.Ja, t.En} {
+		if utf8.RuneCountInString(s) > MaxWordingLen {
+			v.details = append(v.details, Detail{Field: field, Key: "instrument.wording_too_long", Args: []any{MaxWordingLen}})
+			return
+		}
+		if strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && isControl(r) }) {
+			v.details = append(v.details, Detail{Field: field, Key: "error.control_characters"})
+			return
+		}
 	}
-	if it.Text.Ja == "" || it.Text.En == "" {
-		return fmt.Errorf("wording in both languages")
+}
+
+func (v *instrumentCheck) err() error {
+	if len(v.details) == 0 {
+		return nil
 	}
+	return &Error{Code: CodeInvalid, Key: "instrument.invalid", Args: []any{len(v.details)}, Details: v.details}
+}
+
+func (it *Item) validate(v *instrumentCheck, path string, earlier map[string]*Item, dims map[string]bool) {
+	switch {
+	case !validSurveyID(it.ID):
+		v.add(path+".id", "instrument.id_invalid", maxSurveyIDLen)
+	case earlier[it.ID] != nil:
+		v.add(path+".id", "instrument.id_repeated", it.ID)
+	}
+	v.wording(path+".text", it.Text, true)
+	v.wording(path+".hint", it.Hint, false)
 	choice := it.Kind == KindSingle || it.Kind == KindMultiple
 	switch it.Kind {
 	case KindSingle, KindMultiple:
 		if len(it.Options) < 2 || len(it.Options) > MaxOptions {
-			return fmt.Errorf("%d options", len(it.Options))
+			v.add(path+".options", "instrument.options_count", MaxOptions)
 		}
 		ids := map[string]bool{}
-		for _, o := range it.Options {
-			if !validSurveyID(o.ID) || ids[o.ID] {
-				return fmt.Errorf("option id %q", o.ID)
-			}
-			if o.Label.Ja == "" || o.Label.En == "" {
-				return fmt.Errorf("option %s: label in both languages", o.ID)
+		for i, o := range it.Options {
+			op := fmt.Sprintf("%s.options[%d]", path, i)
+			switch {
+			case !validSurveyID(o.ID):
+				v.add(op+".id", "instrument.id_invalid", maxSurveyIDLen)
+			case ids[o.ID]:
+				v.add(op+".id", "instrument.id_repeated", o.ID)
 			}
 			ids[o.ID] = true
+			v.wording(op+".label", o.Label, true)
+			if o.Exclusive && it.Kind == KindSingle {
+				v.add(op+".exclusive", "instrument.exclusive_single")
+			}
 		}
 	case KindLikert:
 		if it.Points != 5 && it.Points != 7 {
-			return fmt.Errorf("%d points", it.Points)
+			v.add(path+".points", "instrument.points_invalid")
 		}
+		v.wording(path+".low", it.Low, false)
+		v.wording(path+".high", it.High, false)
 	case KindNumber:
-		if !(it.Max > it.Min) || math.IsInf(it.Min, 0) || math.IsInf(it.Max, 0) {
-			return fmt.Errorf("range %v–%v", it.Min, it.Max)
+		if !(it.Max > it.Min) || math.IsInf(it.Min, 0) || math.IsInf(it.Max, 0) || math.IsNaN(it.Min) || math.IsNaN(it.Max) {
+			v.add(path+".max", "instrument.range_invalid")
 		}
+		v.wording(path+".unit", it.Unit, false)
 	case KindText:
 		if it.MaxLength < 0 || it.MaxLength > MaxTextAnswerLen {
-			return fmt.Errorf("max length %d", it.MaxLength)
+			v.add(path+".maxLength", "instrument.max_length_invalid", MaxTextAnswerLen)
 		}
 	default:
-		return fmt.Errorf("kind %q", it.Kind)
+		v.add(path+".kind", "instrument.kind_invalid", string(it.Kind))
+		return
 	}
 	if !choice && len(it.Options) > 0 {
-		return fmt.Errorf("options on a %s item", it.Kind)
+		v.add(path+".options", "instrument.options_not_allowed")
 	}
 	if it.Kind != KindLikert && (it.Points != 0 || it.Reverse) {
-		return fmt.Errorf("a scale on a %s item", it.Kind)
+		v.add(path+".points", "instrument.scale_not_allowed")
+	}
+	if it.Kind != KindNumber && (it.Min != 0 || it.Max != 0 || it.Integer) {
+		v.add(path+".max", "instrument.range_not_allowed")
+	}
+	if it.Kind != KindText && it.MaxLength != 0 {
+		v.add(path+".maxLength", "instrument.max_length_not_allowed")
 	}
 	if it.Dimension != "" {
-		if it.Kind != KindLikert && it.Kind != KindNumber {
-			return fmt.Errorf("a %s item cannot be scored", it.Kind)
-		}
-		if !dims[it.Dimension] {
-			return fmt.Errorf("unknown dimension %q", it.Dimension)
+		switch {
+		case it.Kind != KindLikert && it.Kind != KindNumber:
+			v.add(path+".dimension", "instrument.dimension_not_scorable")
+		case !dims[it.Dimension]:
+			v.add(path+".dimension", "instrument.dimension_unknown", it.Dimension)
 		}
 	}
 	if c := it.When; c != nil {
 		ref := earlier[c.Item]
-		if ref == nil || (ref.Kind != KindSingle && ref.Kind != KindMultiple) {
-			return fmt.Errorf("condition on %q, which is not an earlier choice item", c.Item)
-		}
-		if len(c.AnyOf) == 0 {
-			return fmt.Errorf("condition without options")
-		}
-		for _, o := range c.AnyOf {
-			if ref.Option(o) == nil {
-				return fmt.Errorf("condition on unknown option %q", o)
+		switch {
+		case ref == nil || (ref.Kind != KindSingle && ref.Kind != KindMultiple):
+			v.add(path+".when.item", "instrument.condition_item", c.Item)
+		case len(c.AnyOf) == 0:
+			v.add(path+".when.anyOf", "instrument.condition_empty")
+		default:
+			for _, o := range c.AnyOf {
+				if ref.Option(o) == nil {
+					v.add(path+".when.anyOf", "instrument.condition_option", o)
+				}
 			}
 		}
 	}
-	return nil
 }
 
 // Answer is the answer to one item. Choices holds the option IDs of a
@@ -628,7 +718,49 @@ type Round struct {
 	// "" for standing rounds.
 	CreatedBy string    `json:"-"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Audience narrows who among the addressed may answer: "" all of
+	// them, RoleHRAdmin only HR administrators (of every org when OrgID
+	// is ""), as in a survey of HR departments.
+	Audience Role `json:"audience,omitempty"`
+	// Subject, with Phase, makes the round the survey before or after a
+	// consultation, an event or a programme. A subject has at most one
+	// round of each phase, and each person's two answers are paired.
+	Subject *Subject `json:"subject,omitempty"`
+	Phase   Phase    `json:"phase,omitempty"`
 }
+
+// Subject is what a before/after pair of rounds is about: a consultation,
+// an event or a programme, by kind and ID.
+type Subject struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+// The kinds of subject a before/after pair can be attached to.
+const (
+	SubjectConsultation = "consultation"
+	SubjectEvent        = "event"
+	SubjectProgramme    = "programme"
+)
+
+// SubjectKinds lists the kinds of subject.
+var SubjectKinds = []string{SubjectConsultation, SubjectEvent, SubjectProgramme}
+
+const maxSubjectIDLen = 64
+
+// Valid reports whether s names a known kind and has an ID.
+func (s Subject) Valid() bool {
+	return slices.Contains(SubjectKinds, s.Kind) && s.ID != "" && len(s.ID) <= maxSubjectIDLen &&
+		!strings.ContainsFunc(s.ID, func(r rune) bool { return isControl(r) || r == ' ' })
+}
+
+// Phase is the place of a round in a before/after pair.
+type Phase string
+
+const (
+	PhasePre  Phase = "pre"  // before: pre_survey
+	PhasePost Phase = "post" // after: post_survey
+)
 
 // Validate checks r's own fields; the store checks that the instrument
 // version exists.
@@ -646,8 +778,26 @@ func (r *Round) Validate() error {
 		return Invalid("opensAt", "survey.round_times_invalid")
 	case !r.ClosesAt.IsZero() && !r.ClosesAt.After(r.OpensAt):
 		return Invalid("closesAt", "survey.round_times_invalid")
+	case r.Audience != "" && r.Audience != RoleHRAdmin:
+		return Invalid("audience", "survey.audience_invalid")
+	case (r.Subject == nil) != (r.Phase == ""):
+		return Invalid("phase", "survey.phase_invalid")
+	case r.Subject != nil && !r.Subject.Valid():
+		return Invalid("subject", "survey.subject_invalid")
+	case r.Phase != "" && r.Phase != PhasePre && r.Phase != PhasePost:
+		return Invalid("phase", "survey.phase_invalid")
+	case r.Subject != nil && (r.Standing || r.Mode == ModeAnonymous):
+		// Pairing a person's two answers links them, which an
+		// anonymous round promises never to do.
+		return Invalid("mode", "survey.pair_mode")
 	}
 	return nil
+}
+
+// ClosedAt reports whether r has closed by t; a round without a closing
+// time never closes.
+func (r *Round) ClosedAt(t time.Time) bool {
+	return !r.ClosesAt.IsZero() && !t.Before(r.ClosesAt)
 }
 
 // OpenAt reports whether r accepts answers at t.
@@ -679,6 +829,10 @@ type Response struct {
 	SubmittedAt       time.Time `json:"submittedAt,omitzero"`
 	Answers           []Answer  `json:"answers"`
 	Scores            []Score   `json:"scores,omitempty"`
+	// PairKey joins the before and after answers of one person to the
+	// rounds of one subject. It is a keyed hash that nothing stored can
+	// turn back into the person; "" outside paired rounds.
+	PairKey string `json:"-"`
 }
 
 // RoundFilter selects rounds. Zero fields do not filter.
@@ -692,6 +846,16 @@ type RoundFilter struct {
 	Everyone bool
 	// OpenAt selects rounds open at that time.
 	OpenAt time.Time
+	// Subject selects the before/after rounds of one subject.
+	Subject *Subject
+}
+
+// InstrumentFilter selects instruments by owner. The zero filter selects
+// none.
+type InstrumentFilter struct {
+	All      bool   // every instrument, whoever owns it
+	Platform bool   // the platform's own: built in or authored by an operator
+	OrgID    string // those authored for one org
 }
 
 // ResponseFilter selects a respondent's own personal responses.
@@ -716,14 +880,25 @@ type SurveyStore interface {
 	// FindInstrument returns one version, or the latest if version is 0;
 	// ErrNotFound if there is none.
 	FindInstrument(ctx context.Context, id string, version int) (*Instrument, error)
-	// FindInstruments returns the latest version of every instrument, by ID.
-	FindInstruments(ctx context.Context) ([]*Instrument, error)
+	// FindInstruments returns the latest version of every instrument the
+	// filter selects, by ID.
+	FindInstruments(ctx context.Context, f InstrumentFilter) ([]*Instrument, error)
+	// AddInstrumentVersion stores in as the next version of in.ID, owned
+	// by in.OrgID, in one transaction: version 1 for a new ID, else one
+	// more than the latest, whose answers keep the version they were given
+	// on. If in says what the latest version says, nothing is stored and
+	// in.Version is set to the latest, with added false. It returns
+	// ErrConflict if in.ID belongs to another owner.
+	AddInstrumentVersion(ctx context.Context, in *Instrument, at time.Time) (added bool, err error)
 
 	// CreateRound stores r, setting its ID if empty. It returns
 	// ErrNotFound if the instrument version or the org does not exist, and
 	// ErrConflict if r is standing and its instrument version has a
-	// standing round already.
+	// standing round already, or if r's subject has a round of r's phase.
 	CreateRound(ctx context.Context, r *Round) error
+	// CreateRounds stores several rounds as CreateRound does, in one
+	// transaction: all or none.
+	CreateRounds(ctx context.Context, rs []*Round) error
 	// FindRound returns ErrNotFound if there is no such round.
 	FindRound(ctx context.Context, id string) (*Round, error)
 	// FindRounds returns matching rounds, newest first.
@@ -759,4 +934,12 @@ type SurveyStore interface {
 	// aggregation path: it yields no IDs, accounts or times, and never
 	// personal answers, which only their respondent reads.
 	EachAnswerSet(ctx context.Context, roundID string, fn func(Segments, []Answer) error) error
+	// EachAnswerPair calls fn with the answers of every person who
+	// answered both rounds, paired by their PairKey: the segments given
+	// with the later answer, the answers to pre and those to post. Like
+	// EachAnswerSet it yields no keys, IDs, accounts or times, never
+	// personal answers, and pairs in an order unrelated to who gave them.
+	EachAnswerPair(ctx context.Context, preRoundID, postRoundID string, fn func(seg Segments, pre, post []Answer) error) error
+	// CountParticipants returns how many people have answered the round.
+	CountParticipants(ctx context.Context, roundID string) (int, error)
 }

@@ -76,84 +76,181 @@ func decodeInstrument(def []byte) (*tsunagari.Instrument, error) {
 	return &in, nil
 }
 
+var instrumentSelect = `SELECT definition, org_id, created_by FROM survey_instruments`
+
+func scanInstrument(row scanner) (*tsunagari.Instrument, error) {
+	var (
+		def              []byte
+		orgID, createdBy *string
+	)
+	if err := row.Scan(&def, &orgID, &createdBy); err != nil {
+		return nil, err
+	}
+	in, err := decodeInstrument(def)
+	if err != nil {
+		return nil, err
+	}
+	in.OrgID, in.CreatedBy = nullEmpty(orgID), nullEmpty(createdBy)
+	return in, nil
+}
+
 // FindInstrument returns one version, or the latest if version is 0.
 func (s *SurveyStore) FindInstrument(ctx context.Context, id string, version int) (*tsunagari.Instrument, error) {
-	var def []byte
-	var err error
+	var row pgx.Row
 	if version > 0 {
-		err = s.db.pool.QueryRow(ctx,
-			`SELECT definition FROM survey_instruments WHERE id = $1 AND version = $2`, id, version).Scan(&def)
+		row = s.db.pool.QueryRow(ctx, instrumentSelect+` WHERE id = $1 AND version = $2`, id, version)
 	} else {
-		err = s.db.pool.QueryRow(ctx,
-			`SELECT definition FROM survey_instruments WHERE id = $1 ORDER BY version DESC LIMIT 1`, id).Scan(&def)
+		row = s.db.pool.QueryRow(ctx, instrumentSelect+` WHERE id = $1 ORDER BY version DESC LIMIT 1`, id)
 	}
+	in, err := scanInstrument(row)
 	if err != nil {
 		return nil, wrap("find instrument", err)
 	}
-	return decodeInstrument(def)
+	return in, nil
 }
 
-// FindInstruments returns the latest version of every instrument, by ID.
-func (s *SurveyStore) FindInstruments(ctx context.Context) ([]*tsunagari.Instrument, error) {
-	rows, err := s.db.pool.Query(ctx, `
-		SELECT definition FROM (
-			SELECT DISTINCT ON (id) id, definition FROM survey_instruments ORDER BY id, version DESC
-		) latest ORDER BY id COLLATE "C"`)
-	if err != nil {
-		return nil, wrap("find instruments", err)
-	}
-	defs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil {
-		return nil, wrap("find instruments", err)
-	}
-	out := make([]*tsunagari.Instrument, 0, len(defs))
-	for _, d := range defs {
-		in, err := decodeInstrument(d)
-		if err != nil {
-			return nil, err
+// FindInstruments returns the latest version of every instrument the
+// filter selects, by ID.
+func (s *SurveyStore) FindInstruments(ctx context.Context, f tsunagari.InstrumentFilter) ([]*tsunagari.Instrument, error) {
+	var (
+		owners []string
+		args   []any
+	)
+	if !f.All {
+		if f.Platform {
+			owners = append(owners, `org_id IS NULL`)
 		}
-		out = append(out, in)
+		if f.OrgID != "" {
+			args = append(args, f.OrgID)
+			owners = append(owners, `org_id = $1`)
+		}
+		if len(owners) == 0 {
+			return nil, nil
+		}
 	}
-	return out, nil
+	where := ``
+	if len(owners) > 0 {
+		where = ` WHERE ` + strings.Join(owners, ` OR `)
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT definition, org_id, created_by FROM (
+			SELECT DISTINCT ON (id) id, definition, org_id, created_by FROM survey_instruments ORDER BY id, version DESC
+		) latest`+where+` ORDER BY id COLLATE "C"`, args...)
+	if err != nil {
+		return nil, wrap("find instruments", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*tsunagari.Instrument, error) { return scanInstrument(row) })
+	return list, wrap("find instruments", err)
+}
+
+// AddInstrumentVersion stores in as the next version of its ID, unless it
+// says what the latest says.
+func (s *SurveyStore) AddInstrumentVersion(ctx context.Context, in *tsunagari.Instrument, at time.Time) (bool, error) {
+	added := false
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		// Authors of one ID take turns, so that two new versions cannot
+		// both become the next one.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('survey_instruments ' || $1))`, in.ID); err != nil {
+			return err
+		}
+		latest, err := scanInstrument(tx.QueryRow(ctx, instrumentSelect+` WHERE id = $1 ORDER BY version DESC LIMIT 1`, in.ID))
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			in.Version = 1
+		case err != nil:
+			return err
+		case latest.OrgID != in.OrgID:
+			return fmt.Errorf("%w: instrument %s belongs to another owner", tsunagari.ErrConflict, in.ID)
+		default:
+			in.Version = latest.Version
+			a, err := json.Marshal(latest)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(in)
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(a, b) {
+				return nil
+			}
+			in.Version = latest.Version + 1
+		}
+		def, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO survey_instruments (id, version, definition, created_at, org_id, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			in.ID, in.Version, json.RawMessage(def), s.db.orNow(at), emptyNull(in.OrgID), emptyNull(in.CreatedBy)); err != nil {
+			return err
+		}
+		added = true
+		return nil
+	})
+	return added, wrap("add instrument version", err)
 }
 
 // Rounds.
 
 var roundColumns = []string{"id", "instrument_id", "instrument_version", "mode", "standing", "org_id",
-	"opens_at", "closes_at", "created_by", "created_at"}
+	"opens_at", "closes_at", "created_by", "created_at", "audience", "subject_kind", "subject_id", "phase"}
 
 var roundSelect = `SELECT ` + prefixed("", roundColumns) + ` FROM survey_rounds`
 
 func scanRound(row scanner) (*tsunagari.Round, error) {
 	var (
-		r                tsunagari.Round
-		mode             string
-		orgID, createdBy *string
-		closes           *time.Time
+		r                      tsunagari.Round
+		mode, audience         string
+		orgID, createdBy       *string
+		subjectKind, subjectID *string
+		phase                  *string
+		closes                 *time.Time
 	)
 	if err := row.Scan(&r.ID, &r.InstrumentID, &r.InstrumentVersion, &mode, &r.Standing, &orgID,
-		&r.OpensAt, &closes, &createdBy, &r.CreatedAt); err != nil {
+		&r.OpensAt, &closes, &createdBy, &r.CreatedAt, &audience, &subjectKind, &subjectID, &phase); err != nil {
 		return nil, err
 	}
-	r.Mode = tsunagari.PrivacyMode(mode)
+	r.Mode, r.Audience, r.Phase = tsunagari.PrivacyMode(mode), tsunagari.Role(audience), tsunagari.Phase(nullEmpty(phase))
 	r.OrgID, r.CreatedBy = nullEmpty(orgID), nullEmpty(createdBy)
 	r.OpensAt, r.ClosesAt, r.CreatedAt = r.OpensAt.UTC(), nullZero(closes), r.CreatedAt.UTC()
+	if subjectKind != nil {
+		r.Subject = &tsunagari.Subject{Kind: *subjectKind, ID: nullEmpty(subjectID)}
+	}
 	return &r, nil
 }
 
 // CreateRound stores r, setting its ID if empty.
 func (s *SurveyStore) CreateRound(ctx context.Context, r *tsunagari.Round) error {
-	if r.ID == "" {
-		r.ID = tsunagari.NewID()
-	}
-	r.CreatedAt = s.db.orNow(r.CreatedAt)
-	r.OpensAt = stamp(r.OpensAt)
-	if !r.ClosesAt.IsZero() {
-		r.ClosesAt = stamp(r.ClosesAt)
-	}
-	_, err := s.db.pool.Exec(ctx, insertSQL("survey_rounds", roundColumns),
-		r.ID, r.InstrumentID, r.InstrumentVersion, string(r.Mode), r.Standing, emptyNull(r.OrgID),
-		r.OpensAt, zeroNull(r.ClosesAt), emptyNull(r.CreatedBy), r.CreatedAt)
+	return s.CreateRounds(ctx, []*tsunagari.Round{r})
+}
+
+// CreateRounds stores rounds in one transaction.
+func (s *SurveyStore) CreateRounds(ctx context.Context, rs []*tsunagari.Round) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		for _, r := range rs {
+			if r.ID == "" {
+				r.ID = tsunagari.NewID()
+			}
+			r.CreatedAt = s.db.orNow(r.CreatedAt)
+			r.OpensAt = stamp(r.OpensAt)
+			if !r.ClosesAt.IsZero() {
+				r.ClosesAt = stamp(r.ClosesAt)
+			}
+			var subjectKind, subjectID *string
+			if r.Subject != nil {
+				subjectKind, subjectID = emptyNull(r.Subject.Kind), emptyNull(r.Subject.ID)
+			}
+			if _, err := tx.Exec(ctx, insertSQL("survey_rounds", roundColumns),
+				r.ID, r.InstrumentID, r.InstrumentVersion, string(r.Mode), r.Standing, emptyNull(r.OrgID),
+				r.OpensAt, zeroNull(r.ClosesAt), emptyNull(r.CreatedBy), r.CreatedAt,
+				string(r.Audience), subjectKind, subjectID, emptyNull(string(r.Phase))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	return wrap("create round", err)
 }
 
@@ -193,6 +290,9 @@ func (s *SurveyStore) FindRounds(ctx context.Context, f tsunagari.RoundFilter) (
 	if !f.OpenAt.IsZero() {
 		t := arg(f.OpenAt)
 		conds = append(conds, `opens_at <= `+t+` AND (closes_at IS NULL OR closes_at > `+t+`)`)
+	}
+	if f.Subject != nil {
+		conds = append(conds, `subject_kind = `+arg(f.Subject.Kind)+` AND subject_id = `+arg(f.Subject.ID))
 	}
 	query := roundSelect
 	if len(conds) > 0 {
@@ -257,7 +357,7 @@ type responseSets struct {
 var (
 	personalColumns      = []string{"id", "round_id", "account_id", "submitted_at", "answers", "scores"}
 	participationColumns = []string{"round_id", "account_id"}
-	pooledColumns        = []string{"round_id", "id", "size_band", "industry", "department_id", "age_band", "job_family", "answers", "scores"}
+	pooledColumns        = []string{"round_id", "id", "size_band", "industry", "department_id", "age_band", "job_family", "answers", "scores", "pair_key"}
 )
 
 // responseRows returns the rows that store resp as mode demands. A
@@ -295,12 +395,12 @@ func (sets *responseSets) add(db *DB, mode tsunagari.PrivacyMode, resp *tsunagar
 	if resp.AccountID != "" {
 		sets.participation = append(sets.participation, []any{resp.RoundID, resp.AccountID})
 	}
-	seg := resp.Segments
+	seg, pairKey := resp.Segments, resp.PairKey
 	if mode == tsunagari.ModeAnonymous {
-		seg = tsunagari.Segments{}
+		seg, pairKey = tsunagari.Segments{}, ""
 	}
 	sets.pooled = append(sets.pooled, []any{resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-		seg.AgeBand, seg.JobFamily, answers, scores})
+		seg.AgeBand, seg.JobFamily, answers, scores, pairKey})
 	return nil
 }
 
@@ -442,4 +542,53 @@ func (s *SurveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func
 		}
 	}
 	return wrap("read answers", rows.Err())
+}
+
+// EachAnswerPair yields the pooled answers of the people who answered both
+// rounds, paired by their keys, ordered by the later answer's random key.
+func (s *SurveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundID string, fn func(seg tsunagari.Segments, pre, post []tsunagari.Answer) error) error {
+	if preRoundID == postRoundID {
+		return nil
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, a.answers, b.answers
+		FROM survey_pooled_answers a
+		JOIN survey_pooled_answers b ON b.round_id = $2 AND b.pair_key = a.pair_key
+		WHERE a.round_id = $1 AND a.pair_key <> ''
+		ORDER BY b.id COLLATE "C"`, preRoundID, postRoundID)
+	if err != nil {
+		return wrap("read answer pairs", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seg       tsunagari.Segments
+			sizeBand  string
+			pre, post []byte
+		)
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &pre, &post); err != nil {
+			return wrap("read answer pairs", err)
+		}
+		seg.SizeBand = tsunagari.SizeBand(sizeBand)
+		var a, b []tsunagari.Answer
+		if err := json.Unmarshal(pre, &a); err != nil {
+			return fmt.Errorf("read stored answers: %w", err)
+		}
+		if err := json.Unmarshal(post, &b); err != nil {
+			return fmt.Errorf("read stored answers: %w", err)
+		}
+		if err := fn(seg, a, b); err != nil {
+			return err
+		}
+	}
+	return wrap("read answer pairs", rows.Err())
+}
+
+// CountParticipants returns how many people have answered the round.
+func (s *SurveyStore) CountParticipants(ctx context.Context, roundID string) (int, error) {
+	var n int
+	err := s.db.pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM survey_participation WHERE round_id = $1)
+		     + (SELECT count(DISTINCT account_id) FROM survey_responses WHERE round_id = $1)`, roundID).Scan(&n)
+	return n, wrap("count participants", err)
 }

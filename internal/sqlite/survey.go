@@ -68,38 +68,71 @@ func decodeInstrument(def string) (*tsunagari.Instrument, error) {
 	return &in, nil
 }
 
-func (s *surveyStore) FindInstrument(ctx context.Context, id string, version int) (*tsunagari.Instrument, error) {
-	var def string
-	var err error
-	if version > 0 {
-		err = s.db.read.QueryRowContext(ctx,
-			`SELECT definition FROM survey_instruments WHERE id = ? AND version = ?`, id, version).Scan(&def)
-	} else {
-		err = s.db.read.QueryRowContext(ctx,
-			`SELECT definition FROM survey_instruments WHERE id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&def)
+const instrumentColumns = `definition, org_id, created_by`
+
+func scanInstrument(row interface{ Scan(...any) error }) (*tsunagari.Instrument, error) {
+	var (
+		def              string
+		orgID, createdBy sql.NullString
+	)
+	if err := row.Scan(&def, &orgID, &createdBy); err != nil {
+		return nil, err
 	}
+	in, err := decodeInstrument(def)
+	if err != nil {
+		return nil, err
+	}
+	in.OrgID, in.CreatedBy = orgID.String, createdBy.String
+	return in, nil
+}
+
+func (s *surveyStore) FindInstrument(ctx context.Context, id string, version int) (*tsunagari.Instrument, error) {
+	var row *sql.Row
+	if version > 0 {
+		row = s.db.read.QueryRowContext(ctx,
+			`SELECT `+instrumentColumns+` FROM survey_instruments WHERE id = ? AND version = ?`, id, version)
+	} else {
+		row = s.db.read.QueryRowContext(ctx,
+			`SELECT `+instrumentColumns+` FROM survey_instruments WHERE id = ? ORDER BY version DESC LIMIT 1`, id)
+	}
+	in, err := scanInstrument(row)
 	if err != nil {
 		return nil, translate(err)
 	}
-	return decodeInstrument(def)
+	return in, nil
 }
 
-func (s *surveyStore) FindInstruments(ctx context.Context) ([]*tsunagari.Instrument, error) {
+func (s *surveyStore) FindInstruments(ctx context.Context, f tsunagari.InstrumentFilter) ([]*tsunagari.Instrument, error) {
+	var (
+		owners []string
+		args   []any
+	)
+	if !f.All {
+		if f.Platform {
+			owners = append(owners, `i.org_id IS NULL`)
+		}
+		if f.OrgID != "" {
+			owners, args = append(owners, `i.org_id = ?`), append(args, f.OrgID)
+		}
+		if len(owners) == 0 {
+			return nil, nil
+		}
+	}
+	where := ``
+	if len(owners) > 0 {
+		where = ` AND (` + strings.Join(owners, ` OR `) + `)`
+	}
 	rows, err := s.db.read.QueryContext(ctx, `
-		SELECT i.definition FROM survey_instruments i
-		WHERE i.version = (SELECT max(version) FROM survey_instruments WHERE id = i.id)
-		ORDER BY i.id`)
+		SELECT i.definition, i.org_id, i.created_by FROM survey_instruments i
+		WHERE i.version = (SELECT max(version) FROM survey_instruments WHERE id = i.id)`+where+`
+		ORDER BY i.id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*tsunagari.Instrument
 	for rows.Next() {
-		var def string
-		if err := rows.Scan(&def); err != nil {
-			return nil, err
-		}
-		in, err := decodeInstrument(def)
+		in, err := scanInstrument(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -108,30 +141,101 @@ func (s *surveyStore) FindInstruments(ctx context.Context) ([]*tsunagari.Instrum
 	return out, rows.Err()
 }
 
+func (s *surveyStore) AddInstrumentVersion(ctx context.Context, in *tsunagari.Instrument, at time.Time) (bool, error) {
+	added := false
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		latest, err := scanInstrument(tx.QueryRowContext(ctx,
+			`SELECT `+instrumentColumns+` FROM survey_instruments WHERE id = ? ORDER BY version DESC LIMIT 1`, in.ID))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			in.Version = 1
+		case err != nil:
+			return err
+		case latest.OrgID != in.OrgID:
+			return fmt.Errorf("%w: instrument %s belongs to another owner", tsunagari.ErrConflict, in.ID)
+		default:
+			in.Version = latest.Version
+			if same, err := sameInstrument(latest, in); err != nil || same {
+				return err
+			}
+			in.Version = latest.Version + 1
+		}
+		def, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO survey_instruments (id, version, definition, created_at, org_id, created_by)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			in.ID, in.Version, string(def), s.db.orNow(at).Unix(), nullString(in.OrgID), nullString(in.CreatedBy)); err != nil {
+			return err
+		}
+		added = true
+		return nil
+	})
+	return added, err
+}
+
+// sameInstrument reports whether two instruments of one version say the
+// same, as their definitions encode them.
+func sameInstrument(a, b *tsunagari.Instrument) (bool, error) {
+	x, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(x, y), nil
+}
+
 // Rounds.
 
-const roundColumns = `id, instrument_id, instrument_version, mode, standing, org_id, opens_at, closes_at, created_by, created_at`
+const roundColumns = `id, instrument_id, instrument_version, mode, standing, org_id, opens_at, closes_at, created_by, created_at,
+	audience, subject_kind, subject_id, phase`
 
 func scanRound(row interface{ Scan(...any) error }) (*tsunagari.Round, error) {
 	var (
-		r                tsunagari.Round
-		orgID, createdBy sql.NullString
-		opens, created   int64
-		closes           sql.NullInt64
-		mode             string
-		standing         int
+		r                      tsunagari.Round
+		orgID, createdBy       sql.NullString
+		subjectKind, subjectID sql.NullString
+		phase                  sql.NullString
+		opens, created         int64
+		closes                 sql.NullInt64
+		mode, audience         string
+		standing               int
 	)
 	if err := row.Scan(&r.ID, &r.InstrumentID, &r.InstrumentVersion, &mode, &standing, &orgID,
-		&opens, &closes, &createdBy, &created); err != nil {
+		&opens, &closes, &createdBy, &created, &audience, &subjectKind, &subjectID, &phase); err != nil {
 		return nil, err
 	}
 	r.Mode, r.Standing = tsunagari.PrivacyMode(mode), standing == 1
 	r.OrgID, r.CreatedBy = orgID.String, createdBy.String
 	r.OpensAt, r.ClosesAt, r.CreatedAt = unixTime(opens), timeOrZero(closes), unixTime(created)
+	r.Audience, r.Phase = tsunagari.Role(audience), tsunagari.Phase(phase.String)
+	if subjectKind.Valid {
+		r.Subject = &tsunagari.Subject{Kind: subjectKind.String, ID: subjectID.String}
+	}
 	return &r, nil
 }
 
 func (s *surveyStore) CreateRound(ctx context.Context, r *tsunagari.Round) error {
+	return s.CreateRounds(ctx, []*tsunagari.Round{r})
+}
+
+func (s *surveyStore) CreateRounds(ctx context.Context, rs []*tsunagari.Round) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rs {
+			if err := s.insertRound(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *surveyStore) insertRound(ctx context.Context, tx *sql.Tx, r *tsunagari.Round) error {
 	if r.ID == "" {
 		r.ID = tsunagari.NewID()
 	}
@@ -144,10 +248,15 @@ func (s *surveyStore) CreateRound(ctx context.Context, r *tsunagari.Round) error
 	if r.Standing {
 		standing = 1
 	}
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO survey_rounds (`+roundColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var subjectKind, subjectID sql.NullString
+	if r.Subject != nil {
+		subjectKind, subjectID = nullString(r.Subject.Kind), nullString(r.Subject.ID)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO survey_rounds (`+roundColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.InstrumentID, r.InstrumentVersion, string(r.Mode), standing, nullString(r.OrgID),
-		r.OpensAt.Unix(), zeroNullUnix(r.ClosesAt), nullString(r.CreatedBy), r.CreatedAt.Unix())
-	return translate(err)
+		r.OpensAt.Unix(), zeroNullUnix(r.ClosesAt), nullString(r.CreatedBy), r.CreatedAt.Unix(),
+		string(r.Audience), subjectKind, subjectID, nullString(string(r.Phase)))
+	return err
 }
 
 func (s *surveyStore) FindRound(ctx context.Context, id string) (*tsunagari.Round, error) {
@@ -182,6 +291,10 @@ func (s *surveyStore) FindRounds(ctx context.Context, f tsunagari.RoundFilter) (
 		t := f.OpenAt.Unix()
 		conds = append(conds, `opens_at <= ? AND (closes_at IS NULL OR closes_at > ?)`)
 		args = append(args, t, t)
+	}
+	if f.Subject != nil {
+		conds = append(conds, `subject_kind = ? AND subject_id = ?`)
+		args = append(args, f.Subject.Kind, f.Subject.ID)
 	}
 	query := `SELECT ` + roundColumns + ` FROM survey_rounds`
 	if len(conds) > 0 {
@@ -281,12 +394,16 @@ func (s *surveyStore) insertResponse(ctx context.Context, tx *sql.Tx, mode tsuna
 	if mode == tsunagari.ModeAnonymous {
 		seg = tsunagari.Segments{}
 	}
+	pairKey := resp.PairKey
+	if mode == tsunagari.ModeAnonymous {
+		pairKey = ""
+	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO survey_pooled_answers
-			(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores, pair_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-		seg.AgeBand, seg.JobFamily, answers, scores)
+		seg.AgeBand, seg.JobFamily, answers, scores, pairKey)
 	return err
 }
 
@@ -403,4 +520,52 @@ func (s *surveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func
 		}
 	}
 	return rows.Err()
+}
+
+func (s *surveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundID string, fn func(seg tsunagari.Segments, pre, post []tsunagari.Answer) error) error {
+	if preRoundID == postRoundID {
+		return nil
+	}
+	// Ordered by the later answer's random key, like EachAnswerSet.
+	rows, err := s.db.read.QueryContext(ctx, `
+		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, a.answers, b.answers
+		FROM survey_pooled_answers a
+		JOIN survey_pooled_answers b ON b.round_id = ? AND b.pair_key = a.pair_key
+		WHERE a.round_id = ? AND a.pair_key <> ''
+		ORDER BY b.id`, postRoundID, preRoundID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seg       tsunagari.Segments
+			sizeBand  string
+			pre, post []byte
+		)
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &pre, &post); err != nil {
+			return err
+		}
+		seg.SizeBand = tsunagari.SizeBand(sizeBand)
+		var a, b []tsunagari.Answer
+		if err := json.Unmarshal(pre, &a); err != nil {
+			return fmt.Errorf("read stored answers: %w", err)
+		}
+		if err := json.Unmarshal(post, &b); err != nil {
+			return fmt.Errorf("read stored answers: %w", err)
+		}
+		if err := fn(seg, a, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (s *surveyStore) CountParticipants(ctx context.Context, roundID string) (int, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `
+		SELECT (SELECT count(*) FROM survey_participation WHERE round_id = ?)
+		     + (SELECT count(DISTINCT account_id) FROM survey_responses WHERE round_id = ?)`,
+		roundID, roundID).Scan(&n)
+	return n, err
 }

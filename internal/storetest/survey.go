@@ -92,7 +92,7 @@ func testSurveys(t *testing.T, open func(t *testing.T) Backend) {
 		_, err = s.Surveys.FindInstrument(ctx, "nothing", 0)
 		wantErr(t, "FindInstrument(unknown)", err, tsunagari.ErrNotFound)
 
-		list, err := s.Surveys.FindInstruments(ctx)
+		list, err := s.Surveys.FindInstruments(ctx, tsunagari.InstrumentFilter{All: true})
 		if err != nil || len(list) != 2 || list[0].ID != "another" || list[1].ID != "pulse" || list[1].Version != 2 {
 			t.Errorf("FindInstruments = %v, %v; want another v1 and pulse v2", list, err)
 		}
@@ -351,6 +351,7 @@ func testSurveys(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("AnonymousUnlinkable", func(t *testing.T) {
 		testAnonymousUnlinkable(t, open(t))
 	})
+	testSurveyAuthoring(t, open)
 }
 
 // testAnonymousUnlinkable reads every row of every table after two people
