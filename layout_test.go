@@ -32,7 +32,7 @@ var layers = []struct {
 	{"tsunagari/internal/org", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/disclosure",
 		"tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/mail", []string{"tsunagari", "tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
-	{"tsunagari/internal/survey", []string{"tsunagari"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/survey", []string{"tsunagari", "tsunagari/internal/disclosure"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/chart", nil, []string{"net/http", "database/sql", "html/template"}},
 	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/web", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/org",

@@ -214,3 +214,45 @@ func TestRoundAudienceAndPairs(t *testing.T) {
 		t.Error("ClosedAt: a round closes at its closing time, and a round without one never closes")
 	}
 }
+
+func TestTally(t *testing.T) {
+	in := withSegments()
+	if tsunagari.NewTally(in, "g1", "implementing", nil) != nil || tsunagari.NewTally(in, "nope", "implementing", nil) != nil {
+		t.Error("NewTally accepted an item that is not a choice item")
+	}
+	tally := tsunagari.NewTally(in, "given_up", tsunagari.SegmentAgeBand, []string{"30s", "40s"})
+	score := tsunagari.NewScoreTally(in, tsunagari.SegmentAgeBand, []string{"30s", "40s", tsunagari.Unspecified})
+	add := func(age string, given []string, g1 float64) {
+		seg := tsunagari.Segments{AgeBand: age}
+		answers := []tsunagari.Answer{{Item: "g1", Value: v(g1)}}
+		if given != nil {
+			answers = append(answers, tsunagari.Answer{Item: "given_up", Choices: given})
+		}
+		tally.Add(seg, answers)
+		score.Add(seg, answers)
+	}
+	add("30s", []string{"side_job", "learning"}, 5)
+	add("30s", []string{"learning"}, 3)
+	add("40s", []string{"none"}, 1)
+	add("50s", []string{"side_job"}, 4) // not a listed group: unspecified
+	add("40s", nil, 2)                  // did not answer the item
+
+	if !slices.Equal(tally.Groups, []string{"30s", "40s", tsunagari.Unspecified}) ||
+		!slices.Equal(tally.Options, []string{"side_job", "learning", "other", "none"}) {
+		t.Fatalf("tally groups %v, options %v", tally.Groups, tally.Options)
+	}
+	if !slices.Equal(tally.Respondents, []int{2, 1, 1}) {
+		t.Errorf("Respondents = %v, want [2 1 1]", tally.Respondents)
+	}
+	for g, want := range [][]int{{1, 2, 0, 0}, {0, 0, 0, 1}, {1, 0, 0, 0}} {
+		if !slices.Equal(tally.Counts[g], want) {
+			t.Errorf("Counts[%s] = %v, want %v", tally.Groups[g], tally.Counts[g], want)
+		}
+	}
+	if !slices.Equal(score.Groups, []string{"30s", "40s", tsunagari.Unspecified}) || !slices.Equal(score.Respondents, []int{2, 2, 1}) {
+		t.Errorf("score tally groups %v respondents %v", score.Groups, score.Respondents)
+	}
+	if got := score.Sums[0][0]; got != 150 || score.Counts[0][0] != 2 || score.Counts[0][1] != 0 {
+		t.Errorf("score sums of 30s = %v, counts %v; want growth 100+50", score.Sums[0], score.Counts[0])
+	}
+}

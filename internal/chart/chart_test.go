@@ -2,6 +2,7 @@ package chart_test
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -132,5 +133,101 @@ func BenchmarkRadar(b *testing.B) {
 		Series: []chart.Series{{Name: "1", Values: []float64{1, 2, 3, 4, 5, 6, 7, 8}}, {Name: "2", Values: []float64{8, 7, 6, 5, 4, 3, 2, 1}}}}
 	for b.Loop() {
 		c.SVG()
+	}
+}
+
+func TestStacked(t *testing.T) {
+	c := chart.Stacked{ID: "ct", Title: "関心 × 企業規模", Desc: "企業規模ごとの回答の割合",
+		Rows:       []string{"300名以下", "301〜1,000名", "1,001名以上", "全体"},
+		Categories: []string{"強く感じる", "ある程度感じる", "あまり感じない", "まったく感じない"},
+		Shares:     [][]float64{{10.2, 42.9, 30.6, 16.3}, nil, {30, 35, 25, 10}, {19.1, 39.0, 28.5, 13.4}},
+		Hidden:     "5人未満のため非表示"}
+	svg := c.SVG()
+	elems := accessible(t, svg, c.Title, c.Desc)
+	// 3 shown rows × 4 categories, one hidden row, 4 legend swatches.
+	if got := strings.Count(svg, `class="segment `); got != 12 {
+		t.Errorf("Stacked drew %d segments, want 12", got)
+	}
+	if got := strings.Count(svg, `class="hidden-row"`); got != 1 || !strings.Contains(svg, "5人未満のため非表示") {
+		t.Errorf("Stacked drew %d hidden rows, want 1 with its note", got)
+	}
+	if elems["rect"] != 12+1+4 {
+		t.Errorf("Stacked has %d rects, want 17", elems["rect"])
+	}
+	for _, want := range []string{">30%<", ">43%<", "1,001名以上", "まったく感じない", ">100%<"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("Stacked lacks %q", want)
+		}
+	}
+	// Each bar spans the plot: the widths of a row's segments add up to
+	// the same total for every shown row.
+	widths := rowWidths(t, svg)
+	if len(widths) != 3 {
+		t.Fatalf("rows with segments = %d, want 3", len(widths))
+	}
+	for i := 1; i < len(widths); i++ {
+		if d := widths[i] - widths[0]; d > 0.5 || d < -0.5 {
+			t.Errorf("row %d spans %.1f, row 0 %.1f; a 100%% bar must span the plot", i, widths[i], widths[0])
+		}
+	}
+}
+
+// rowWidths adds up the widths of the segments of each row, by y.
+func rowWidths(t *testing.T, svg string) []float64 {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	byY := map[string]float64{}
+	var order []string
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok || el.Name.Local != "rect" {
+			continue
+		}
+		var class, y string
+		var w float64
+		for _, a := range el.Attr {
+			switch a.Name.Local {
+			case "class":
+				class = a.Value
+			case "y":
+				y = a.Value
+			case "width":
+				fmt.Sscan(a.Value, &w)
+			}
+		}
+		if strings.HasPrefix(class, "segment") {
+			if _, seen := byY[y]; !seen {
+				order = append(order, y)
+			}
+			byY[y] += w
+		}
+	}
+	var out []float64
+	for _, y := range order {
+		out = append(out, byY[y])
+	}
+	return out
+}
+
+func TestGrouped(t *testing.T) {
+	c := chart.Grouped{ID: "g", Title: "施策 × 企業規模", Desc: "選んだ人の割合",
+		Rows:   []string{"キャリア研修", "社内公募・FA制度", "キャリア面談"},
+		Series: []chart.Series{{Name: "300名以下", Values: []float64{60, 20, 44}}, {Name: "1,001名以上", Values: []float64{81.3, 55, 120}}}}
+	svg := c.SVG()
+	elems := accessible(t, svg, c.Title, c.Desc)
+	if got := strings.Count(svg, `class="bar series-`); got != 6 {
+		t.Errorf("Grouped drew %d bars, want 6", got)
+	}
+	if elems["rect"] != 6+2 {
+		t.Errorf("Grouped has %d rects, want 8 (bars and legend)", elems["rect"])
+	}
+	for _, want := range []string{">81%<", ">100%<", "社内公募・FA制度", "1,001名以上"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("Grouped lacks %q", want)
+		}
 	}
 }

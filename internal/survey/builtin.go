@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"time"
 
 	"tsunagari"
@@ -22,7 +23,21 @@ const (
 	ValuesDiagnosis = "values_diagnosis"
 	FivePowers      = "five_powers"
 	IsolationCheck  = "isolation_check"
+	// FiveSupports is the pulse of the five supports an employer runs by
+	// department; PrePost the before/after pair around a consultation, an
+	// event or a programme; HRAutonomySurvey the survey of HR departments
+	// an operator runs across organisations.
+	FiveSupports     = "five_supports"
+	PrePost          = "pre_post"
+	HRAutonomySurvey = "hr_autonomy_survey"
 )
+
+// builtinIDs are the IDs of the instruments shipped in the binary, which
+// no author may take.
+var builtinIDs = []string{ValuesDiagnosis, FivePowers, IsolationCheck, FiveSupports, PrePost, HRAutonomySurvey}
+
+// IsBuiltin reports whether id names an instrument shipped in the binary.
+func IsBuiltin(id string) bool { return slices.Contains(builtinIDs, id) }
 
 // Builtins returns the instruments shipped in the binary, checked, in a
 // fixed order: values diagnosis, isolation check, five powers, then any
@@ -45,7 +60,10 @@ func Builtins() ([]*tsunagari.Instrument, error) {
 			return nil, fmt.Errorf("instrument %s: %w", p, err)
 		}
 		if err := in.Validate(); err != nil {
-			return nil, fmt.Errorf("instrument %s: %w", p, err)
+			return nil, fmt.Errorf("instrument %s: %w%s", p, err, problemList(err))
+		}
+		if !IsBuiltin(in.ID) {
+			return nil, fmt.Errorf("instrument %s: %s is not listed as built in", p, in.ID)
 		}
 		out = append(out, &in)
 	}
@@ -95,4 +113,18 @@ func Install(ctx context.Context, store tsunagari.SurveyStore, newID func() stri
 		}
 	}
 	return nil
+}
+
+// problemList spells out the problems of a Validate error, for messages
+// to developers.
+func problemList(err error) string {
+	var e *tsunagari.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	var b strings.Builder
+	for _, d := range e.Details {
+		fmt.Fprintf(&b, "; %s: %s %v", d.Field, d.Key, d.Args)
+	}
+	return b.String()
 }

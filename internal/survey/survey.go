@@ -24,6 +24,11 @@ type Service struct {
 	// for the segments of attributed rounds.
 	Orgs tsunagari.OrgStore
 	Now  func() time.Time
+	// PairSecret keys the hash that pairs a person's before and after
+	// answers (see PairKey). Keep it apart from the database: with both,
+	// a person's pooled answers to a pair can be found. Without it,
+	// attributed before/after rounds cannot be answered.
+	PairSecret []byte
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Second) }
@@ -85,6 +90,9 @@ func (s *Service) Instruments(ctx context.Context, actor *tsunagari.Account) ([]
 		return nil, err
 	}
 	for _, r := range rounds {
+		if !inAudience(actor, r) {
+			continue
+		}
 		in, err := s.Store.FindInstrument(ctx, r.InstrumentID, r.InstrumentVersion)
 		if err != nil {
 			return nil, fmt.Errorf("instrument of round %s: %w", r.ID, err)
@@ -140,17 +148,35 @@ func (s *Service) standingRounds(ctx context.Context) ([]*tsunagari.Round, error
 	return out, nil
 }
 
+// inAudience reports whether actor is among those a round asks, beyond
+// its org: a round for HR departments asks HR administrators only.
+func inAudience(actor *tsunagari.Account, r *tsunagari.Round) bool {
+	return r.Audience == "" || actor.Has(r.Audience)
+}
+
 // Instrument returns one version of an instrument, or the latest if
-// version is 0. Definitions are not secret, but only members read them.
+// version is 0. The platform's definitions are not secret, but only
+// members read them; an instrument authored for an org is read by its
+// employees and the operators only.
 func (s *Service) Instrument(ctx context.Context, actor *tsunagari.Account, id string, version int) (*tsunagari.Instrument, error) {
 	if actor == nil {
 		return nil, errSignIn
 	}
 	in, err := s.Store.FindInstrument(ctx, id, version)
-	if errors.Is(err, tsunagari.ErrNotFound) {
+	switch {
+	case errors.Is(err, tsunagari.ErrNotFound):
+		return nil, errNotFound
+	case err != nil:
+		return nil, err
+	case !mayRead(actor, in):
 		return nil, errNotFound
 	}
-	return in, err
+	return in, nil
+}
+
+// mayRead reports whether actor may read the definition of in.
+func mayRead(actor *tsunagari.Account, in *tsunagari.Instrument) bool {
+	return in.OrgID == "" || in.OrgID == actor.OrgID() || actor.Has(tsunagari.RoleOperator)
 }
 
 // Round returns a round actor may answer, with the instrument version it
@@ -169,7 +195,7 @@ func (s *Service) Round(ctx context.Context, actor *tsunagari.Account, id string
 	case err != nil:
 		return nil, nil, err
 	}
-	if r.OrgID != "" && r.OrgID != actor.OrgID() {
+	if r.OrgID != "" && r.OrgID != actor.OrgID() || !inAudience(actor, r) {
 		return nil, nil, errNotFound
 	}
 	in, err := s.Store.FindInstrument(ctx, r.InstrumentID, r.InstrumentVersion)
@@ -235,6 +261,12 @@ func (s *Service) Respond(ctx context.Context, actor *tsunagari.Account, roundID
 		if resp.Segments, err = s.segments(ctx, actor); err != nil {
 			return nil, err
 		}
+	}
+	if r.Subject != nil && !r.Mode.Linked() {
+		if len(s.PairSecret) == 0 {
+			return nil, tsunagari.NewError(tsunagari.CodeUnavailable, "survey.pairing_unavailable")
+		}
+		resp.PairKey = PairKey(s.PairSecret, *r.Subject, actor.ID)
 	}
 	switch err := s.Store.SubmitResponse(ctx, resp); {
 	case errors.Is(err, tsunagari.ErrConflict):
@@ -312,20 +344,15 @@ func (s *Service) MyResults(ctx context.Context, actor *tsunagari.Account, instr
 // employees, which is the audience when r.OrgID is empty. The latest
 // version is sent when r.InstrumentVersion is 0.
 func (s *Service) CreateRound(ctx context.Context, actor *tsunagari.Account, r *tsunagari.Round) error {
-	if actor == nil {
-		return errSignIn
+	if err := s.mayRun(actor, &r.OrgID); err != nil {
+		return err
 	}
 	switch {
-	case actor.Has(tsunagari.RoleOperator):
-	case actor.Has(tsunagari.RoleHRAdmin) && actor.OrgID() != "":
-		if r.OrgID == "" {
-			r.OrgID = actor.OrgID()
-		}
-		if r.OrgID != actor.OrgID() {
-			return errNotFound
-		}
-	default:
-		return tsunagari.NewError(tsunagari.CodeForbidden, "error.forbidden")
+	case r.Subject != nil || r.Phase != "":
+		// Before/after rounds come in pairs: AttachPrePost.
+		return tsunagari.Invalid("subject", "survey.subject_invalid")
+	case r.Audience != "" && !actor.Has(tsunagari.RoleOperator):
+		return tsunagari.Invalid("audience", "survey.audience_invalid")
 	}
 	in, err := s.Store.FindInstrument(ctx, r.InstrumentID, r.InstrumentVersion)
 	switch {
@@ -333,6 +360,9 @@ func (s *Service) CreateRound(ctx context.Context, actor *tsunagari.Account, r *
 		return tsunagari.Invalid("instrumentId", "survey.instrument_unknown")
 	case err != nil:
 		return err
+	case !mayRead(actor, in) || in.OrgID != "" && in.OrgID != r.OrgID:
+		// An org's own instrument goes to that org's employees only.
+		return tsunagari.Invalid("instrumentId", "survey.instrument_unknown")
 	}
 	now := s.now()
 	r.ID, r.Standing, r.InstrumentVersion = "", false, in.Version

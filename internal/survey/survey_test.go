@@ -95,9 +95,18 @@ func TestBuiltins(t *testing.T) {
 	byID := map[string]*tsunagari.Instrument{}
 	for _, in := range ins {
 		byID[in.ID] = in
-		if !in.SelfService || in.Minutes == 0 || in.Intro.Ja == "" || in.Intro.En == "" {
-			t.Errorf("%s: want a self-service instrument with an intro in both languages and a time", in.ID)
+		if in.Minutes == 0 || in.Intro.Ja == "" || in.Intro.En == "" {
+			t.Errorf("%s: want an intro in both languages and a time", in.ID)
 		}
+		// Self-service instruments are the person's own; the others are
+		// sent in rounds.
+		self := in.ID == survey.ValuesDiagnosis || in.ID == survey.IsolationCheck || in.ID == survey.FivePowers
+		if in.SelfService != self {
+			t.Errorf("%s: self-service = %v, want %v", in.ID, in.SelfService, self)
+		}
+	}
+	if len(ins) != 6 {
+		t.Errorf("Builtins() = %d instruments, want 6", len(ins))
 	}
 	vd := byID[survey.ValuesDiagnosis]
 	if vd == nil {
