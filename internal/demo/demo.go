@@ -69,6 +69,8 @@ func DefaultSteps() []Step {
 		{Name: "orgs", Run: createOrgs},
 		{Name: "people", Run: createPeople},
 		{Name: "surveys", Run: createSurveys},
+		{Name: "hr_survey", Run: createHRSurvey},
+		{Name: "pulses", Run: createPulses},
 	}
 }
 

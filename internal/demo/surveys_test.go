@@ -62,3 +62,110 @@ func TestSurveys(t *testing.T) {
 		t.Errorf("%.0f%% gave up a challenge; want about four in ten", share*100)
 	}
 }
+
+// TestHRSurvey checks the demo HR survey against the published shares,
+// by company size.
+func TestHRSurvey(t *testing.T) {
+	ctx := context.Background()
+	db, p := mustGenerate(t, 5, 0)
+	st := db.Stores()
+	no := false
+	rounds, err := st.Surveys.FindRounds(ctx, tsunagari.RoundFilter{InstrumentID: survey.HRAutonomySurvey, Standing: &no})
+	if err != nil || len(rounds) != 1 {
+		t.Fatalf("HR survey rounds = %v, %v; want one", rounds, err)
+	}
+	r := rounds[0]
+	if r.Audience != tsunagari.RoleHRAdmin || r.Mode != tsunagari.ModeAttributed || r.OrgID != "" || !r.ClosedAt(p.Now) {
+		t.Errorf("HR survey round = %+v; want a closed attributed round for HR administrators of every org", r)
+	}
+	in, _ := st.Surveys.FindInstrument(ctx, r.InstrumentID, r.InstrumentVersion)
+	type tally struct{ n, interested, strong, implementing, verified, notYet int }
+	by := map[string]*tally{"all": {}}
+	err = st.Surveys.EachAnswerSet(ctx, r.ID, func(seg tsunagari.Segments, answers []tsunagari.Answer) error {
+		size := in.SegmentOf("company_size", seg, answers)
+		if string(seg.SizeBand) != size {
+			t.Errorf("snapshot size %s differs from the answer %s", seg.SizeBand, size)
+		}
+		if by[size] == nil {
+			by[size] = &tally{}
+		}
+		for _, tl := range []*tally{by["all"], by[size]} {
+			tl.n++
+			for _, a := range answers {
+				switch {
+				case a.Item == "interest" && (a.Has("strong") || a.Has("somewhat")):
+					tl.interested++
+					if a.Has("strong") {
+						tl.strong++
+					}
+				case a.Item == "initiatives" && (a.Has("primary") || a.Has("related")):
+					tl.implementing++
+				case a.Item == "effect" && a.Has("verified"):
+					tl.verified++
+				case a.Item == "effect" && a.Has("not_yet"):
+					tl.notYet++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pct := func(a, b int) int { return int(float64(a)*100/float64(b) + 0.5) }
+	all, large := by["all"], by["size_large"]
+	if all.n != HRSurveyRespondents || large == nil {
+		t.Fatalf("HR survey answers = %d, want %d over three sizes (%v)", all.n, HRSurveyRespondents, by)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want int
+	}{
+		{"interested overall", pct(all.interested, all.n), 58},
+		{"strongly interested at 1,001+", pct(large.strong, large.n), 30},
+		{"implementing overall", pct(all.implementing, all.n), 40},
+		{"implementing at 1,001+", pct(large.implementing, large.n), 60},
+		{"able to verify the effect", pct(all.verified, all.n), 8},
+		{"not yet at that stage", pct(all.notYet, all.n), 51},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d%%, want %d%%", c.what, c.got, c.want)
+		}
+	}
+	if n, _ := st.Surveys.CountParticipants(ctx, r.ID); n != 0 {
+		t.Errorf("the synthetic HR answers recorded %d participants; they stand for companies, not accounts", n)
+	}
+
+	// The five-supports pulses: closed with answers by department at the
+	// large employer, open at the mid-sized one.
+	pulses, _ := st.Surveys.FindRounds(ctx, tsunagari.RoundFilter{InstrumentID: survey.FiveSupports, Standing: &no})
+	if len(pulses) != 2 {
+		t.Fatalf("five-supports rounds = %d, want 2", len(pulses))
+	}
+	for _, pr := range pulses {
+		n, _ := st.Surveys.CountParticipants(ctx, pr.ID)
+		depts := map[string]int{}
+		st.Surveys.EachAnswerSet(ctx, pr.ID, func(seg tsunagari.Segments, _ []tsunagari.Answer) error {
+			depts[seg.DepartmentID]++
+			return nil
+		})
+		big := 0
+		for _, c := range depts {
+			if c >= 5 {
+				big++
+			}
+		}
+		switch pr.OrgID {
+		case p.Employers[Large].Org.ID:
+			if !pr.ClosedAt(p.Now) || n < 100 || big < 5 {
+				t.Errorf("large employer's pulse: closed %v, %d answers, %d departments of 5 or more", pr.ClosedAt(p.Now), n, big)
+			}
+		case p.Employers[Mid].Org.ID:
+			if pr.ClosedAt(p.Now) || !pr.OpenAt(p.Now) || n < 10 {
+				t.Errorf("mid employer's pulse: open %v, %d answers", pr.OpenAt(p.Now), n)
+			}
+		default:
+			t.Errorf("a pulse for org %s", pr.OrgID)
+		}
+	}
+}

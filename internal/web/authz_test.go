@@ -60,6 +60,7 @@ const (
 	kindInvite  objectKind = "invite_link" // the secret of an emailed invitation
 	kindOrgID   objectKind = "org"         // an org ID
 	kindRound   objectKind = "round"       // a survey round sent to an org's employees
+	kindInstr   objectKind = "instrument"  // an instrument authored for an org
 	paramMarker            = "{}"
 )
 
@@ -68,7 +69,7 @@ func (k objectKind) relations() []string {
 	switch k {
 	case noObject:
 		return []string{relNone}
-	case kindOrgID, kindRound:
+	case kindOrgID, kindRound, kindInstr:
 		// An org is the tenant itself, and a round goes to one org's
 		// employees: the actor's own org or another.
 		return []string{relOwn, relTenant}
@@ -190,6 +191,30 @@ var requests = map[string]request{
 		}
 		return jsonBody(`{"answers":[` + strings.Join(answers, ",") + `]}`)
 	}},
+
+	"GET /hr/rounds": {method: "GET", path: "/hr/rounds"},
+	"POST /hr/rounds": {method: "POST", path: "/hr/rounds", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"instrumentId": {"five_supports"}, "mode": {"attributed"}})
+	}},
+	"GET /operator/rounds": {method: "GET", path: "/operator/rounds"},
+	"POST /operator/rounds": {method: "POST", path: "/operator/rounds", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"instrumentId": {"hr_autonomy_survey"}, "mode": {"attributed"}, "audience": {"hr_admin"}})
+	}},
+	"GET /reports/{id}":              {method: "GET", path: "/reports/{}", kind: kindRound},
+	"GET /reports/{id}/crosstab.csv": {method: "GET", path: "/reports/{}/crosstab.csv", kind: kindRound},
+	"GET /instruments":               {method: "GET", path: "/instruments"},
+	"GET /instruments/new":           {method: "GET", path: "/instruments/new"},
+	"GET /instruments/{id}/edit":     {method: "GET", path: "/instruments/{}/edit", kind: kindInstr},
+	"POST /instruments": {method: "POST", path: "/instruments", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"action": {"json"}, "definition": {w.instrumentJSON()}})
+	}},
+	"POST /api/v1/instruments": {method: "POST", path: "/api/v1/instruments", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(w.instrumentJSON())
+	}},
+	"GET /api/v1/rounds":                   {method: "GET", path: "/api/v1/rounds"},
+	"GET /api/v1/rounds/{id}/report":       {method: "GET", path: "/api/v1/rounds/{}/report", kind: kindRound},
+	"GET /api/v1/rounds/{id}/crosstab":     {method: "GET", path: "/api/v1/rounds/{}/crosstab", kind: kindRound},
+	"GET /api/v1/rounds/{id}/crosstab.csv": {method: "GET", path: "/api/v1/rounds/{}/crosstab.csv", kind: kindRound},
 
 	"GET /operator/orgs": {method: "GET", path: "/operator/orgs"},
 	"POST /operator/orgs": {method: "POST", path: "/operator/orgs", body: func(w *world, _ *actor) (string, string) {
@@ -428,9 +453,25 @@ func (w *world) object(kind objectKind, rel string, a *actor) string {
 			t.Fatal(err)
 		}
 		return r.ID
+	case kindInstr:
+		in := &tsunagari.Instrument{ID: "cell_" + w.seq(), OrgID: org.org.ID, Title: tsunagari.Text{Ja: "表", En: "Cell"},
+			Sections: []tsunagari.Section{{ID: "s", Title: tsunagari.Text{Ja: "節", En: "Section"}, Items: []tsunagari.Item{
+				{ID: "q", Kind: tsunagari.KindText, Text: tsunagari.Text{Ja: "問", En: "Question"}}}}}}
+		if _, err := st.Surveys.AddInstrumentVersion(ctx, in, now); err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
 	}
 	t.Fatalf("no object of kind %q", kind)
 	return ""
+}
+
+// instrumentJSON returns the definition of a new instrument, under an ID
+// no other cell uses.
+func (w *world) instrumentJSON() string {
+	return fmt.Sprintf(`{"id":"authored_%s","title":{"ja":"自作","en":"Authored"},"sections":[{"id":"s","title":{"ja":"節","en":"Section"},`+
+		`"items":[{"id":"q","kind":"single","text":{"ja":"問","en":"Question"},"options":[`+
+		`{"id":"a","label":{"ja":"あ","en":"A"}},{"id":"b","label":{"ja":"い","en":"B"}}]}]}]}`, w.seq())
 }
 
 // fivePowersItems lists the item IDs of the five powers check-in.

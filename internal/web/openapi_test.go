@@ -24,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"tsunagari"
+	"tsunagari/internal/survey"
 )
 
 // The operation IDs the document must have, one per /api/v1 route.
@@ -34,6 +35,7 @@ var wantOperationIDs = []string{
 	"listInvitations", "createInvitations", "getInvitation", "acceptInvitation",
 	"listOrgs", "createOrg", "getOrg", "listOutbox",
 	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
+	"createInstrument", "listRounds", "getRoundReport", "getCrossTab", "exportCrossTab",
 	"listAuditEvents",
 }
 
@@ -587,6 +589,33 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(hr, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"five_powers","mode":"secret"}`, 422)
 	v.call(hr, "submitResponse", "POST", "/api/v1/rounds/"+pulse.ID+"/responses", `{"answers":[`+strings.Join(answers, ",")+`]}`, 201)
 	v.call(hr, "submitResponse", "POST", "/api/v1/rounds/"+pulse.ID+"/responses", `{"answers":[`+strings.Join(answers, ",")+`]}`, 409)
+
+	// Authoring, rounds and their reports.
+	authored := `{"id":"tsunagari_pulse","title":{"ja":"職場のパルス","en":"Workplace pulse"},"sections":[{"id":"s","title":{"ja":"いま","en":"Now"},"items":[` +
+		`{"id":"q1","kind":"single","required":true,"text":{"ja":"上司に本音で相談できる","en":"I can talk honestly with my manager"},` +
+		`"options":[{"id":"yes","label":{"ja":"はい","en":"Yes"}},{"id":"no","label":{"ja":"いいえ","en":"No"}}]}]}]}`
+	v.call(member, "createInstrument", "POST", "/api/v1/instruments", authored, 403)
+	v.call(hr, "createInstrument", "POST", "/api/v1/instruments", authored, 201)
+	v.call(hr, "createInstrument", "POST", "/api/v1/instruments", authored, 200)
+	v.call(hr, "createInstrument", "POST", "/api/v1/instruments", `{"id":"Bad","title":{"ja":"","en":""},"sections":[]}`, 422)
+	v.call(hr, "getInstrument", "GET", "/api/v1/instruments/hr_autonomy_survey", "", 200)
+	v.call(member, "listRounds", "GET", "/api/v1/rounds", "", 404)
+	v.call(hr, "listRounds", "GET", "/api/v1/rounds", "", 200)
+	v.call(hr, "getRoundReport", "GET", "/api/v1/rounds/"+pulse.ID+"/report", "", 200)
+	v.call(hr, "getCrossTab", "GET", "/api/v1/rounds/"+pulse.ID+"/crosstab", "", 409)
+	v.call(member, "getRoundReport", "GET", "/api/v1/rounds/"+pulse.ID+"/report", "", 404)
+	hrSurvey := e.closedRound(survey.HRAutonomySurvey, own.ID, 12, hrAnswers)
+	v.call(hr, "getRoundReport", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/report?segment=implementing", "", 200)
+	v.call(hr, "getRoundReport", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/report?segment=religion", "", 422)
+	v.call(hr, "getCrossTab", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/crosstab?item=interest&segment=company_size", "", 200)
+	v.call(hr, "getCrossTab", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/crosstab?item=measures&segment=implementing", "", 200)
+	v.call(hr, "getCrossTab", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/crosstab?item=no_such", "", 422)
+	v.call(hr, "exportCrossTab", "GET", "/api/v1/rounds/"+hrSurvey.ID+"/crosstab.csv?item=effect", "", 200)
+	v.call(hr, "exportCrossTab", "GET", "/api/v1/rounds/"+pulse.ID+"/crosstab.csv", "", 409)
+	pulseByDept := e.closedRound(survey.FiveSupports, own.ID, 8, func(i int) (tsunagari.Segments, []tsunagari.Answer) {
+		return tsunagari.Segments{DepartmentID: ownDept.ID}, e.likertAll(survey.FiveSupports, float64(1+i%5))
+	})
+	v.call(hr, "getRoundReport", "GET", "/api/v1/rounds/"+pulseByDept.ID+"/report", "", 200)
 
 	// The operator.
 	op := e.signIn("operator@example.jp")

@@ -81,6 +81,19 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /hr/invitations/csv", s.signedIn(s.inviteCSV))
 	mux.Handle("GET /hr/invitations/{id}", s.signedIn(s.invitationDetail))
 
+	// Rounds an HR administrator or an operator sends, their reports, and
+	// the instruments they author.
+	mux.Handle("GET /hr/rounds", s.signedIn(s.hrRounds))
+	mux.Handle("POST /hr/rounds", s.signedIn(s.scheduleHRRound))
+	mux.Handle("GET /operator/rounds", s.signedIn(s.operatorRounds))
+	mux.Handle("POST /operator/rounds", s.signedIn(s.scheduleOperatorRound))
+	mux.Handle("GET /reports/{id}", s.signedIn(s.report))
+	mux.Handle("GET /reports/{id}/crosstab.csv", s.signedIn(s.crossTabCSV))
+	mux.Handle("GET /instruments", s.signedIn(s.instruments))
+	mux.Handle("GET /instruments/new", s.signedIn(s.newInstrumentForm))
+	mux.Handle("GET /instruments/{id}/edit", s.signedIn(s.editInstrumentForm))
+	mux.Handle("POST /instruments", s.signedIn(s.saveInstrument))
+
 	// The platform operator.
 	mux.Handle("GET /operator/orgs", s.signedIn(s.orgs))
 	mux.Handle("POST /operator/orgs", s.signedIn(s.createOrg))
@@ -118,6 +131,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /api/v1/instruments/{id}/results", s.api(s.apiMyResults))
 	mux.Handle("POST /api/v1/rounds", s.api(s.apiCreateRound))
 	mux.Handle("POST /api/v1/rounds/{id}/responses", s.api(s.apiSubmitResponse))
+	mux.Handle("POST /api/v1/instruments", s.api(s.apiCreateInstrument))
+	mux.Handle("GET /api/v1/rounds", s.api(s.apiRounds))
+	mux.Handle("GET /api/v1/rounds/{id}/report", s.api(s.apiReport))
+	mux.Handle("GET /api/v1/rounds/{id}/crosstab", s.api(s.apiCrossTab))
+	mux.Handle("GET /api/v1/rounds/{id}/crosstab.csv", s.api(s.crossTabCSV))
 	mux.Handle("GET /api/v1/audit-events", s.api(s.apiAuditEvents))
 	mux.Handle("/api/", s.api(s.apiNotFound))
 	mux.Handle("/", s.page(s.notFound))

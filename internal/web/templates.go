@@ -27,6 +27,10 @@ var funcs = template.FuncMap{
 	"indent":  func(depth int) string { return fmt.Sprintf("depth-%d", min(depth, 6)) },
 	"roleKey": func(r tsunagari.Role) string { return "role." + string(r) },
 	"join":    strings.Join,
+	// list makes a list of strings, for ranging over fixed choices.
+	"list": func(s ...string) []string { return s },
+	// inc adds one, for colspans that cover a row label too.
+	"inc": func(n int) int { return n + 1 },
 }
 
 // parsePages parses every page template together with the layout, once at
