@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -128,7 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	surveys := &survey.Service{Store: stores.Surveys, Orgs: stores.Orgs, Now: time.Now}
+	surveys := &survey.Service{Store: stores.Surveys, Orgs: stores.Orgs, Now: time.Now, PairSecret: subkey(key, "survey pairs")}
 	if err := surveys.Install(ctx); err != nil {
 		return err
 	}
@@ -332,4 +334,12 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string) err
 	}
 	fmt.Printf("demo data in %s; every demo account's password is %q\n", redactDSN(dsn), demo.Password)
 	return nil
+}
+
+// subkey derives a key for one purpose from the server's secret key, so
+// that no two uses share a key.
+func subkey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("tsunagari " + purpose))
+	return m.Sum(nil)
 }

@@ -277,3 +277,13 @@ func BenchmarkScoring(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCrossTab tabulates one choice item by size band over every
+// answer of one attributed round: 1,000 and 100,000 responses.
+func BenchmarkCrossTab(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("responses=%d", n), func(b *testing.B) {
+			storetest.BenchmarkCrossTab(b, MustOpenDB(b), n)
+		})
+	}
+}

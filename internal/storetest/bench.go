@@ -79,3 +79,98 @@ func BenchmarkScoring(b *testing.B, bk Backend, responses int) {
 	}
 	b.ReportMetric(float64(responses*len(items))*float64(b.N)/b.Elapsed().Seconds(), "answers/s")
 }
+
+// crossTabbed is an instrument shaped like the HR survey: a size, two
+// single-choice items, one multiple-choice item, and a segment derived
+// from the answers.
+func crossTabbed() *tsunagari.Instrument {
+	t := func(s string) tsunagari.Text { return tsunagari.Text{Ja: s, En: s} }
+	opts := func(ids ...string) []tsunagari.Option {
+		var out []tsunagari.Option
+		for _, id := range ids {
+			out = append(out, tsunagari.Option{ID: id, Label: t(id)})
+		}
+		return out
+	}
+	return &tsunagari.Instrument{ID: "crosstabbed", Version: 1, Title: t("crosstabbed"),
+		Sections: []tsunagari.Section{{ID: "s", Title: t("s"), Items: []tsunagari.Item{
+			{ID: "size", Kind: tsunagari.KindSingle, Required: true, Text: t("size"), Options: opts("size_small", "size_mid", "size_large")},
+			{ID: "interest", Kind: tsunagari.KindSingle, Required: true, Text: t("interest"), Options: opts("strong", "somewhat", "little", "none")},
+			{ID: "initiatives", Kind: tsunagari.KindSingle, Required: true, Text: t("initiatives"), Options: opts("primary", "related", "planning", "none")},
+			{ID: "measures", Kind: tsunagari.KindMultiple, Text: t("measures"),
+				Options: opts("training", "posting", "learning", "self_study", "interview", "one_on_one", "mentor", "side_job", "other")},
+		}}},
+		Segments: []tsunagari.DerivedSegment{{ID: "implementing", Label: t("implementing"), Item: "initiatives", Groups: []tsunagari.SegmentGroup{
+			{ID: "yes", Label: t("yes"), AnyOf: []string{"primary", "related"}},
+			{ID: "no", Label: t("no"), AnyOf: []string{"planning", "none"}}}}},
+	}
+}
+
+// BenchmarkCrossTab stores responses attributed answers to an instrument
+// shaped like the HR survey and measures one cross-tabulation over all of
+// them through the aggregation path: a single-choice item by the size
+// band snapshotted with each answer, as a report does before releasing
+// it. It reports the responses tabulated per second.
+func BenchmarkCrossTab(b *testing.B, bk Backend, responses int) {
+	ctx := context.Background()
+	s := bk.Stores()
+	in := crossTabbed()
+	if err := in.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Surveys.SaveInstrument(ctx, in, t0); err != nil {
+		b.Fatal(err)
+	}
+	round := &tsunagari.Round{InstrumentID: in.ID, InstrumentVersion: 1, Mode: tsunagari.ModeAttributed, OpensAt: t0, CreatedAt: t0}
+	if err := s.Surveys.CreateRound(ctx, round); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	bands := []tsunagari.SizeBand{tsunagari.SizeSmall, tsunagari.SizeMid, tsunagari.SizeLarge}
+	pick := func(it *tsunagari.Item) string { return it.Options[rng.IntN(len(it.Options))].ID }
+	items := in.Items()
+	for done := 0; done < responses; {
+		n := min(10_000, responses-done)
+		batch := make([]*tsunagari.Response, n)
+		for i := range batch {
+			band := bands[rng.IntN(len(bands))]
+			as := []tsunagari.Answer{{Item: "size", Choices: []string{string(band)}},
+				{Item: "interest", Choices: []string{pick(items[1])}}, {Item: "initiatives", Choices: []string{pick(items[2])}}}
+			var measures []string
+			for _, o := range items[3].Options {
+				if rng.IntN(3) == 0 {
+					measures = append(measures, o.ID)
+				}
+			}
+			if len(measures) > 0 {
+				as = append(as, tsunagari.Answer{Item: "measures", Choices: measures})
+			}
+			batch[i] = &tsunagari.Response{RoundID: round.ID, Answers: as,
+				Segments: tsunagari.Segments{SizeBand: band, Industry: tsunagari.Industries[rng.IntN(len(tsunagari.Industries))]}}
+		}
+		if err := s.Surveys.ImportResponses(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	groups := []string{string(tsunagari.SizeSmall), string(tsunagari.SizeMid), string(tsunagari.SizeLarge)}
+	b.ResetTimer()
+	for b.Loop() {
+		tally := tsunagari.NewTally(in, "interest", tsunagari.SegmentSizeBand, groups)
+		err := s.Surveys.EachAnswerSet(ctx, round.ID, func(seg tsunagari.Segments, as []tsunagari.Answer) error {
+			tally.Add(seg, as)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total := 0
+		for _, n := range tally.Respondents {
+			total += n
+		}
+		if total != responses || tally.Respondents[len(tally.Respondents)-1] != 0 {
+			b.Fatalf("tabulated %d responses (%v), want %d", total, tally.Respondents, responses)
+		}
+	}
+	b.ReportMetric(float64(responses)*float64(b.N)/b.Elapsed().Seconds(), "responses/s")
+}

@@ -102,6 +102,10 @@ type Report struct {
 	Closed bool
 	// Participation is how many have answered: hidden below K, rounded.
 	Participation disclosure.Count
+	// Respondents is, once the round has closed, how many answers the
+	// aggregates rest on: exact, as the totals of the tables show it, and
+	// not Shown below K.
+	Respondents disclosure.Count
 	// Segments are those the report can group by; Segment is the one it
 	// does ("" for totals only), with its groups, Unspecified last.
 	Segments []string
@@ -193,7 +197,9 @@ func (s *Service) Report(ctx context.Context, actor *tsunagari.Account, id strin
 	if rep.Item != nil {
 		tally = tsunagari.NewTally(in, rep.Item.ID, rep.Segment, rep.Groups)
 	}
+	answered := 0
 	err = s.Store.EachAnswerSet(ctx, r.ID, func(seg tsunagari.Segments, answers []tsunagari.Answer) error {
+		answered++
 		if scores != nil {
 			scores.Add(seg, answers)
 		}
@@ -204,6 +210,9 @@ func (s *Service) Report(ctx context.Context, actor *tsunagari.Account, id strin
 	})
 	if err != nil {
 		return nil, err
+	}
+	if answered >= rep.K {
+		rep.Respondents = disclosure.Count{Shown: true, Value: answered}
 	}
 	if scores != nil {
 		m := disclosure.Means(meanTally(scores), rep.K)

@@ -38,9 +38,8 @@ func (s *Server) apiCreateInstrument(w http.ResponseWriter, r *http.Request, a *
 
 type roundListJSON struct {
 	roundJSON
-	Title    tsunagari.Text `json:"title"`
-	Audience tsunagari.Role `json:"audience,omitempty"`
-	Closed   bool           `json:"closed"`
+	Title  tsunagari.Text `json:"title"`
+	Closed bool           `json:"closed"`
 }
 
 func (s *Server) apiRounds(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
@@ -51,8 +50,7 @@ func (s *Server) apiRounds(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	now := time.Now()
 	out := make([]roundListJSON, 0, len(rounds))
 	for _, ri := range rounds {
-		j := roundListJSON{roundJSON: newRoundJSON(ri.Round), Title: ri.Instrument.Title, Audience: ri.Round.Audience,
-			Closed: ri.Round.ClosedAt(now)}
+		j := roundListJSON{roundJSON: newRoundJSON(ri.Round), Title: ri.Instrument.Title, Closed: ri.Round.ClosedAt(now)}
 		out = append(out, j)
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -60,7 +58,7 @@ func (s *Server) apiRounds(w http.ResponseWriter, r *http.Request, a *tsunagari.
 
 func newRoundJSON(round *tsunagari.Round) roundJSON {
 	out := roundJSON{ID: round.ID, InstrumentID: round.InstrumentID, InstrumentVersion: round.InstrumentVersion,
-		Mode: round.Mode, OrgID: round.OrgID, OpensAt: round.OpensAt, CreatedAt: round.CreatedAt}
+		Mode: round.Mode, OrgID: round.OrgID, OpensAt: round.OpensAt, CreatedAt: round.CreatedAt, Audience: round.Audience}
 	if !round.ClosesAt.IsZero() {
 		t := round.ClosesAt
 		out.ClosesAt = &t
@@ -103,6 +101,7 @@ type reportJSON struct {
 	K             int            `json:"k"`
 	Closed        bool           `json:"closed"`
 	Participation countJSON      `json:"participation"`
+	Respondents   *int           `json:"respondents,omitempty"`
 	Segments      []labelJSON    `json:"segments"`
 	Segment       string         `json:"segment,omitempty"`
 	Items         []labelJSON    `json:"items"`
@@ -121,6 +120,10 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, a *tsunagari.
 	if rep.Participation.Shown {
 		n := rep.Participation.Value
 		out.Participation.Value = &n
+	}
+	if rep.Respondents.Shown {
+		n := rep.Respondents.Value
+		out.Respondents = &n
 	}
 	for _, c := range v.Segments {
 		out.Segments = append(out.Segments, labelJSON(c))

@@ -143,6 +143,7 @@ type createRoundRequest struct {
 	OrgID             string                `json:"orgId"`
 	OpensAt           *time.Time            `json:"opensAt"`
 	ClosesAt          *time.Time            `json:"closesAt"`
+	Audience          tsunagari.Role        `json:"audience"`
 }
 
 type roundJSON struct {
@@ -154,6 +155,7 @@ type roundJSON struct {
 	OpensAt           time.Time             `json:"opensAt"`
 	ClosesAt          *time.Time            `json:"closesAt,omitempty"`
 	CreatedAt         time.Time             `json:"createdAt"`
+	Audience          tsunagari.Role        `json:"audience,omitempty"`
 }
 
 func (s *Server) apiCreateRound(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {
@@ -165,7 +167,7 @@ func (s *Server) apiCreateRound(w http.ResponseWriter, r *http.Request, a *tsuna
 		return err
 	}
 	round := &tsunagari.Round{InstrumentID: in.InstrumentID, InstrumentVersion: in.InstrumentVersion,
-		Mode: in.Mode, OrgID: in.OrgID}
+		Mode: in.Mode, OrgID: in.OrgID, Audience: in.Audience}
 	if in.OpensAt != nil {
 		round.OpensAt = *in.OpensAt
 	}
@@ -175,11 +177,5 @@ func (s *Server) apiCreateRound(w http.ResponseWriter, r *http.Request, a *tsuna
 	if err := s.Surveys.CreateRound(r.Context(), a, round); err != nil {
 		return err
 	}
-	out := roundJSON{ID: round.ID, InstrumentID: round.InstrumentID, InstrumentVersion: round.InstrumentVersion,
-		Mode: round.Mode, OrgID: round.OrgID, OpensAt: round.OpensAt, CreatedAt: round.CreatedAt}
-	if !round.ClosesAt.IsZero() {
-		t := round.ClosesAt
-		out.ClosesAt = &t
-	}
-	return writeJSON(w, http.StatusCreated, out)
+	return writeJSON(w, http.StatusCreated, newRoundJSON(round))
 }

@@ -627,6 +627,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(op, "getOrg", "GET", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa", "", 404)
 	v.call(op, "getMyOrg", "GET", "/api/v1/org", "", 404)
 	v.call(op, "listOutbox", "GET", "/api/v1/outbox", "", 200)
+	v.call(op, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"hr_autonomy_survey","mode":"attributed","audience":"hr_admin"}`, 201)
+	v.call(hr, "createRound", "POST", "/api/v1/rounds", `{"instrumentId":"five_supports","mode":"attributed","audience":"hr_admin"}`, 422)
 	v.call(op, "listAuditEvents", "GET", "/api/v1/audit-events?limit=5", "", 200)
 	mails := decode[[]struct{ To, Kind, Body string }](t, v.call(op, "listOutbox", "GET", "/api/v1/outbox?to="+url.QueryEscape("Hanako@example.jp"), "", 200))
 	secret := func(kind, prefix string) string {

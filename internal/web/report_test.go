@@ -310,6 +310,7 @@ func TestCrossTabReproducesPublishedShares(t *testing.T) {
 		}
 	}
 
+	mustContain(t, "closed HR survey", e.get(op, "/reports/"+id).body, "246人が回答")
 	interest := get("interest", "company_size")
 	if h := interest.csv["header"]; h[0] != "企業規模" || h[1] != "回答者数" || h[2] != "強く感じる（人）" || h[3] != "強く感じる（%）" {
 		t.Errorf("CSV header = %v", h)
