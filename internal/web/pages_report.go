@@ -455,16 +455,16 @@ func crossTabCSVBody(pr i18n.Printer, v *reportView) ([]byte, error) {
 	if segment == "" {
 		segment = pr.T("report.segment.none")
 	}
-	header := []string{segment, pr.T("report.respondents")}
+	header := []string{csvText(segment), pr.T("report.respondents")}
 	for _, o := range v.Cross.Options {
-		header = append(header, pr.T("report.csv.count", o), pr.T("report.csv.percent", o))
+		header = append(header, csvText(pr.T("report.csv.count", o)), csvText(pr.T("report.csv.percent", o)))
 	}
 	header = append(header, pr.T("report.csv.note"))
 	if err := cw.Write(header); err != nil {
 		return nil, err
 	}
 	for _, g := range v.Cross.Rows {
-		rec := []string{g.Label}
+		rec := []string{csvText(g.Label)}
 		if g.Shown {
 			rec = append(rec, strconv.Itoa(g.Respondents))
 			for _, c := range g.Cells {
@@ -483,4 +483,14 @@ func crossTabCSVBody(pr i18n.Printer, v *reportView) ([]byte, error) {
 	}
 	cw.Flush()
 	return b.Bytes(), cw.Error()
+}
+
+// csvText keeps a label that an author wrote from being read as a formula
+// by a spreadsheet: a leading =, +, -, @, tab or carriage return gets an
+// apostrophe in front.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -537,3 +537,39 @@ func hrAnswers(i int) (tsunagari.Segments, []tsunagari.Answer) {
 	}
 	return tsunagari.Segments{SizeBand: tsunagari.SizeBand(size), JobFamily: "hr"}, answers
 }
+
+// TestCrossTabCSVKeepsFormulasOut checks that labels an author wrote come
+// out of the CSV as text, never as a spreadsheet formula.
+func TestCrossTabCSVKeepsFormulasOut(t *testing.T) {
+	e := newTestEnv(t)
+	own, _ := e.org("つながり商事")
+	hrAcc := e.account("hr@example.jp", own.ID, tsunagari.RoleHRAdmin)
+	e.enrol(hrAcc)
+	in := &tsunagari.Instrument{ID: "formula", Title: tsunagari.Text{Ja: "式", En: "Formula"},
+		Sections: []tsunagari.Section{{ID: "s", Title: tsunagari.Text{Ja: "節", En: "Section"}, Items: []tsunagari.Item{
+			{ID: "q", Kind: tsunagari.KindSingle, Text: tsunagari.Text{Ja: "問", En: "Q"}, Options: []tsunagari.Option{
+				{ID: "a", Label: tsunagari.Text{Ja: "=HYPERLINK(\"http://example.com\")", En: "=1+1"}},
+				{ID: "b", Label: tsunagari.Text{Ja: "@SUM(A1)", En: "@SUM(A1)"}}}}}}}}
+	if _, err := e.srv.Surveys.Author(context.Background(), hrAcc, in); err != nil {
+		t.Fatal(err)
+	}
+	r := e.closedRound("formula", own.ID, 6, func(i int) (tsunagari.Segments, []tsunagari.Answer) {
+		return tsunagari.Segments{}, []tsunagari.Answer{{Item: "q", Choices: []string{[]string{"a", "b"}[i%2]}}}
+	})
+	hr := e.signIn("hr@example.jp")
+	res := e.get(hr, "/reports/"+r.ID+"/crosstab.csv?item=q&segment=age_band")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\uFEFF"))).ReadAll()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("CSV = %d %v", res.StatusCode, err)
+	}
+	for _, rec := range recs {
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("CSV cell %q would be read as a formula", cell)
+			}
+		}
+	}
+	if h := recs[0]; h[2] != `'=HYPERLINK("http://example.com")（人）` || h[4] != "'@SUM(A1)（人）" {
+		t.Errorf("CSV header = %q", h)
+	}
+}
