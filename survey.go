@@ -758,8 +758,8 @@ func (s Subject) Valid() bool {
 type Phase string
 
 const (
-	PhasePre  Phase = "pre"  // before: pre_survey
-	PhasePost Phase = "post" // after: post_survey
+	PhasePre  Phase = "pre_survey"  // before
+	PhasePost Phase = "post_survey" // after
 )
 
 // Validate checks r's own fields; the store checks that the instrument

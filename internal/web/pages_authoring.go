@@ -188,6 +188,12 @@ func (s *Server) saveInstrument(w http.ResponseWriter, r *http.Request, a *tsuna
 		in, err = decodeInstrumentJSON([]byte(p.JSON))
 	default:
 		in, slots, err = instrumentFromForm(v)
+		if err != nil {
+			// List what the definition gets wrong as well, so that every
+			// problem shows at once.
+			in.Version = 1
+			err = mergeProblems(err, in.Validate())
+		}
 	}
 	added := false
 	if err == nil {
@@ -584,4 +590,14 @@ func fieldName(pr i18n.Printer, name string) string {
 		return pr.T(key)
 	}
 	return name
+}
+
+// mergeProblems joins the details of two CodeInvalid errors into one.
+func mergeProblems(a, b error) error {
+	var ea, eb *tsunagari.Error
+	if !errors.As(a, &ea) || !errors.As(b, &eb) {
+		return a
+	}
+	details := append(slices.Clone(ea.Details), eb.Details...)
+	return &tsunagari.Error{Code: tsunagari.CodeInvalid, Key: "instrument.invalid", Args: []any{len(details)}, Details: details}
 }

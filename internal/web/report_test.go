@@ -408,9 +408,11 @@ func TestAuthoringInTheBrowser(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("POST /instruments with problems = %d", res.StatusCode)
 	}
-	mustContain(t, "problems", res.body, `id="problems"`,
+	mustContain(t, "problems", res.body, `id="problems"`, "6件の問題があります",
 		"質問欄 2 › 選択肢: 1行目を「ID | 日本語 | English」の形で書いてください。",
-		"質問欄 3 › 最小値: 数値で入れてください。")
+		"質問欄 3 › 最小値: 数値で入れてください。",
+		"質問欄 1 › 質問文: 日本語と英語の両方を入れてください。",
+		"質問欄 2 › 選択肢: 選択肢は2〜40個にしてください。")
 	if e.fingerprint() != fp {
 		t.Error("a refused instrument changed the database")
 	}

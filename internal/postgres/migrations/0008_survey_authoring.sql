@@ -16,7 +16,7 @@ CREATE INDEX survey_instruments_created_by ON survey_instruments (created_by);
 ALTER TABLE survey_rounds ADD COLUMN audience text NOT NULL DEFAULT '' CHECK (audience IN ('', 'hr_admin'));
 ALTER TABLE survey_rounds ADD COLUMN subject_kind text CHECK (subject_kind IN ('consultation', 'event', 'programme'));
 ALTER TABLE survey_rounds ADD COLUMN subject_id text;
-ALTER TABLE survey_rounds ADD COLUMN phase text CHECK (phase IN ('pre', 'post'));
+ALTER TABLE survey_rounds ADD COLUMN phase text CHECK (phase IN ('pre_survey', 'post_survey'));
 ALTER TABLE survey_rounds ADD CONSTRAINT survey_rounds_subject_phase
     CHECK ((subject_kind IS NULL) = (subject_id IS NULL) AND (subject_kind IS NULL) = (phase IS NULL));
 

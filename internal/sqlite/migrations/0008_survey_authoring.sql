@@ -16,7 +16,7 @@ CREATE INDEX survey_instruments_created_by ON survey_instruments (created_by);
 ALTER TABLE survey_rounds ADD COLUMN audience TEXT NOT NULL DEFAULT '' CHECK (audience IN ('', 'hr_admin'));
 ALTER TABLE survey_rounds ADD COLUMN subject_kind TEXT CHECK (subject_kind IN ('consultation', 'event', 'programme'));
 ALTER TABLE survey_rounds ADD COLUMN subject_id TEXT;
-ALTER TABLE survey_rounds ADD COLUMN phase TEXT CHECK (phase IN ('pre', 'post'));
+ALTER TABLE survey_rounds ADD COLUMN phase TEXT CHECK (phase IN ('pre_survey', 'post_survey'));
 
 CREATE UNIQUE INDEX survey_rounds_subject ON survey_rounds (subject_kind, subject_id, phase) WHERE subject_kind IS NOT NULL;
 
