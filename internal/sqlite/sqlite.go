@@ -379,24 +379,25 @@ func (db *DB) fingerprint(ctx context.Context, skip ...string) (string, error) {
 		if slices.Contains(skip, t) {
 			continue
 		}
-		if err := hashTable(ctx, tx, h, t); err != nil {
+		if _, err := hashTable(ctx, tx, h, t); err != nil {
 			return "", fmt.Errorf("fingerprint %s: %w", t, err)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// hashTable writes table t to h. Every value is written with its type and
-// length, so that no two different tables hash the same bytes.
-func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
+// hashTable writes table t to h and returns its number of rows. Every
+// value is written with its type and length, so that no two different
+// tables hash the same bytes.
+func hashTable(ctx context.Context, tx querier, h hash.Hash, t string) (uint64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT * FROM `+quoteIdent(t)+` LIMIT 0`)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cols, err := rows.Columns()
 	rows.Close()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	order := make([]string, len(cols))
 	for i := range cols {
@@ -405,7 +406,7 @@ func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
 	rows, err = tx.QueryContext(ctx,
 		`SELECT * FROM `+quoteIdent(t)+` ORDER BY `+strings.Join(order, ", "))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
 
@@ -421,22 +422,22 @@ func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
 	var n uint64
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return err
+			return 0, err
 		}
 		h.Write([]byte{'r'})
 		for _, v := range vals {
 			if err := writeValue(h, v); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	h.Write([]byte{'n'})
 	h.Write(binary.BigEndian.AppendUint64(nil, n))
-	return nil
+	return n, nil
 }
 
 func writeString(h hash.Hash, tag byte, s string) {
