@@ -113,6 +113,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &SurveyStore{db: db},
 		Audit:    &AuditStore{db: db},
 		MFA:      &MFAStore{db: db},
+		Personal: &PersonalStore{db: db},
 	}
 }
 

@@ -73,7 +73,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	const pragmas = "_pragma=busy_timeout(10000)" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)"
+		"&_pragma=foreign_keys(1)" +
+		// Deleted content is overwritten, so that what a person erases
+		// does not stay readable in free pages of the file.
+		"&_pragma=secure_delete(1)"
 
 	write, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
@@ -148,6 +151,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &surveyStore{db},
 		Audit:    &auditStore{db},
 		MFA:      &mfaStore{db},
+		Personal: &personalStore{db},
 	}
 }
 
