@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"tsunagari"
 )
@@ -17,15 +19,71 @@ import (
 // one transaction. A store added to Stores takes part as soon as it
 // implements personalPart.
 //
-// Erased rows do not linger in the file: the connections run with
-// secure_delete, which overwrites deleted content with zeros, and an
-// erasure ends with a checkpoint that empties the write-ahead log.
+// Erased values do not linger in the file: the connections run with
+// secure_delete, which overwrites deleted content with zeros; the indexes
+// of every table an erasure changed are rebuilt in the same transaction,
+// because an index keeps copies of keys (an address, say) in its inner
+// pages after the entry itself is gone; and an erasure ends with a
+// checkpoint that empties the write-ahead log.
 
 // personalPart is a store's share of a person's copy of their data and of
 // its erasure.
 type personalPart interface {
 	exportPersonal(ctx context.Context, q querier, accountID string) ([]tsunagari.PersonalRecord, error)
-	erasePersonal(ctx context.Context, tx *sql.Tx, accountID string) error
+	erasePersonal(ctx context.Context, e *eraser) error
+}
+
+// eraser runs the statements of one erasure and notes the tables they
+// changed, whose indexes are rebuilt at the end.
+type eraser struct {
+	tx        *sql.Tx
+	accountID string
+	changed   map[string]bool
+}
+
+// exec runs statements that take the account ID as their every argument.
+func (e *eraser) exec(ctx context.Context, stmts ...string) error {
+	for _, s := range stmts {
+		args := make([]any, strings.Count(s, "?"))
+		for i := range args {
+			args[i] = e.accountID
+		}
+		res, err := e.tx.ExecContext(ctx, s, args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", strings.Fields(s)[0], err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			e.changed[statementTable(s)] = true
+		}
+	}
+	return nil
+}
+
+// statementTable returns the table of a DELETE FROM or UPDATE statement.
+func statementTable(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 2 && strings.EqualFold(f[0], "DELETE") {
+		return f[2]
+	}
+	if len(f) > 1 {
+		return f[1]
+	}
+	return ""
+}
+
+// erase runs fn as an erasure in tx and rebuilds the indexes of every
+// table it changed.
+func erase(ctx context.Context, tx *sql.Tx, accountID string, fn func(e *eraser) error) error {
+	e := &eraser{tx: tx, accountID: accountID, changed: map[string]bool{}}
+	if err := fn(e); err != nil {
+		return err
+	}
+	for _, table := range slices.Sorted(maps.Keys(e.changed)) {
+		if _, err := tx.ExecContext(ctx, `REINDEX `+quoteIdent(table)); err != nil {
+			return fmt.Errorf("reindex %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // personalStore implements tsunagari.PersonalData for the whole database.
@@ -77,12 +135,14 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 		if n == 0 {
 			return tsunagari.ErrNotFound
 		}
-		for _, p := range s.db.personalParts() {
-			if err := p.erasePersonal(ctx, tx, accountID); err != nil {
-				return fmt.Errorf("erase personal data (%T): %w", p, err)
+		return erase(ctx, tx, accountID, func(e *eraser) error {
+			for _, p := range s.db.personalParts() {
+				if err := p.erasePersonal(ctx, e); err != nil {
+					return fmt.Errorf("erase personal data (%T): %w", p, err)
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -92,15 +152,25 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 
 // checkpoint copies the write-ahead log into the database file and
 // empties it, so that content erased in the file does not live on in the
-// log. Readers in the middle of a transaction can keep the log from
-// being emptied; the next checkpoint then does it.
+// log. A reader in the middle of a long transaction can keep the log from
+// being emptied for a while; checkpoint tries a few times, and the log is
+// emptied by a later checkpoint otherwise.
 func (db *DB) checkpoint(ctx context.Context) error {
-	var busy, logFrames, done int
-	err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	for try := 0; ; try++ {
+		var busy, logFrames, done int
+		err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 || try == 3 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // Checkpoint empties the write-ahead log into the database file.
@@ -163,21 +233,6 @@ func exportAll(parts ...func() ([]tsunagari.PersonalRecord, error)) ([]tsunagari
 	return out, nil
 }
 
-// execAll runs statements that each take the account ID as their every
-// argument.
-func execAll(ctx context.Context, tx *sql.Tx, accountID string, stmts ...string) error {
-	for _, s := range stmts {
-		args := make([]any, strings.Count(s, "?"))
-		for i := range args {
-			args[i] = accountID
-		}
-		if _, err := tx.ExecContext(ctx, s, args...); err != nil {
-			return fmt.Errorf("%s: %w", strings.Fields(s)[0], err)
-		}
-	}
-	return nil
-}
-
 // ownExport and ownErase give a store's part the two methods of
 // tsunagari.PersonalData, on its own.
 func ownExport(ctx context.Context, db *DB, p personalPart, accountID string) ([]tsunagari.PersonalRecord, error) {
@@ -185,7 +240,13 @@ func ownExport(ctx context.Context, db *DB, p personalPart, accountID string) ([
 }
 
 func ownErase(ctx context.Context, db *DB, p personalPart, accountID string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return p.erasePersonal(ctx, tx, accountID) })
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		return erase(ctx, tx, accountID, func(e *eraser) error { return p.erasePersonal(ctx, e) })
+	})
+	if err != nil {
+		return err
+	}
+	return db.checkpoint(ctx)
 }
 
 // emailOf is the subquery that finds the account's address.
@@ -208,8 +269,8 @@ func (s *accountStore) exportPersonal(ctx context.Context, q querier, id string)
 		})
 }
 
-func (s *accountStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
+func (s *accountStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx,
 		`DELETE FROM account_roles WHERE account_id = ?`,
 		`DELETE FROM accounts WHERE id = ?`)
 }
@@ -246,8 +307,8 @@ func (s *sessionStore) exportPersonal(ctx context.Context, q querier, id string)
 		})
 }
 
-func (s *sessionStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
+func (s *sessionStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx,
 		`DELETE FROM sessions WHERE account_id = ?`,
 		`DELETE FROM api_tokens WHERE account_id = ?`,
 		`DELETE FROM password_resets WHERE account_id = ?`)
@@ -277,8 +338,8 @@ func (s *mfaStore) exportPersonal(ctx context.Context, q querier, id string) ([]
 		})
 }
 
-func (s *mfaStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
+func (s *mfaStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx,
 		`DELETE FROM mfa_recovery_codes WHERE account_id = ?`,
 		`DELETE FROM mfa_totp WHERE account_id = ?`)
 }
@@ -320,8 +381,8 @@ func (s *orgStore) exportPersonal(ctx context.Context, q querier, id string) ([]
 		})
 }
 
-func (s *orgStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
+func (s *orgStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx,
 		`DELETE FROM employments WHERE account_id = ?`,
 		`DELETE FROM invitations WHERE email = `+emailOf+` OR accepted_by = ?`,
 		`UPDATE invitations SET invited_by = NULL WHERE invited_by = ?`)
@@ -344,8 +405,8 @@ func (s *outboxStore) exportPersonal(ctx context.Context, q querier, id string) 
 		FROM outbox WHERE to_address = `+emailOf+` ORDER BY created_at`, id)
 }
 
-func (s *outboxStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id, `DELETE FROM outbox WHERE to_address = `+emailOf)
+func (s *outboxStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx, `DELETE FROM outbox WHERE to_address = `+emailOf)
 }
 
 func (s *outboxStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
@@ -404,8 +465,8 @@ func decodeJSONFields(recs []tsunagari.PersonalRecord, names ...string) error {
 	return nil
 }
 
-func (s *surveyStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
+func (s *surveyStore) erasePersonal(ctx context.Context, e *eraser) error {
+	return e.exec(ctx,
 		`DELETE FROM survey_responses WHERE account_id = ?`,
 		`DELETE FROM survey_participation WHERE account_id = ?`,
 		`UPDATE survey_rounds SET created_by = NULL WHERE created_by = ?`)
@@ -440,7 +501,7 @@ func (s *auditStore) exportPersonal(ctx context.Context, q querier, id string) (
 		})
 }
 
-func (s *auditStore) erasePersonal(ctx context.Context, tx *sql.Tx, id string) error { return nil }
+func (s *auditStore) erasePersonal(ctx context.Context, e *eraser) error { return nil }
 
 func (s *auditStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
 	return ownExport(ctx, s.db, s, id)
