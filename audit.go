@@ -32,6 +32,8 @@ const (
 	AuditAuditRead            = "audit.read"   // an operator read the audit trail
 	AuditAuditExport          = "audit.export" // an operator exported it
 	AuditAccessDenied         = "access.denied"
+	AuditDataExport           = "personal_data.export" // a person downloaded or viewed their copy
+	AuditAccountErase         = "account.erase"        // a person deleted their account and its data
 )
 
 // AuditActions lists every action, for filters and labels.
@@ -40,6 +42,7 @@ var AuditActions = []string{
 	AuditPasswordReset, AuditMFAEnrol, AuditMFADisable, AuditRecoveryCodes, AuditTokenCreate,
 	AuditTokenRevoke, AuditRoleGrant, AuditInvitationSend, AuditInvitationAccept, AuditOrgCreate,
 	AuditDepartmentCreate, AuditOutboxRead, AuditAuditRead, AuditAuditExport, AuditAccessDenied,
+	AuditDataExport, AuditAccountErase,
 }
 
 // Outcome says how an audited attempt ended.

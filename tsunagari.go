@@ -16,4 +16,7 @@ type Stores struct {
 	Surveys  SurveyStore
 	Audit    AuditStore
 	MFA      MFAStore
+	// Personal exports and erases everything the other stores hold
+	// about an account, in one snapshot and one transaction.
+	Personal PersonalData
 }

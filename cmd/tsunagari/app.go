@@ -22,6 +22,7 @@ import (
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/postgres"
+	"tsunagari/internal/privacy"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
@@ -160,8 +161,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Auth: authSvc,
 		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
 			Audit: auditSvc},
-		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc},
+		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc, Accounts: stores.Accounts},
 		Audit:         auditSvc,
+		Privacy:       &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now},
 		Surveys:       surveys,
 		Catalog:       catalog,
 		Logger:        m.Logger,

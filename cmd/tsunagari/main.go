@@ -41,6 +41,8 @@ Usage:
   tsunagari migrate [--db …]
   tsunagari demo    [--db …] [--seed N] [--scale N]
   tsunagari audit verify [--db …]
+  tsunagari backup  [--db …] --out FILE
+  tsunagari restore --from FILE [--db NEW-FILE | --db postgres://…]
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
@@ -79,6 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runDemo(ctx, args, getenv)
 	case "audit":
 		return runAudit(ctx, args, getenv, os.Stdout)
+	case "backup":
+		return runBackup(ctx, args, getenv, os.Stdout)
+	case "restore":
+		return runRestore(ctx, args, getenv, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil

@@ -88,6 +88,9 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, o := range []tsunagari.Outcome{tsunagari.OutcomeSuccess, tsunagari.OutcomeFailure, tsunagari.OutcomeDenied} {
 		used["audit.outcome."+string(o)] = "tsunagari.Outcome"
 	}
+	for _, k := range tsunagari.PersonalKinds {
+		used["personal.kind."+k] = "tsunagari.PersonalKinds"
+	}
 	for _, b := range []tsunagari.SizeBand{tsunagari.SizeSmall, tsunagari.SizeMid, tsunagari.SizeLarge} {
 		used["size."+string(b)] = "tsunagari.SizeBand"
 	}

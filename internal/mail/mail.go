@@ -6,6 +6,8 @@ package mail
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -113,6 +115,9 @@ type Service struct {
 	// Audit records every read of the outbox: its messages carry
 	// personal data and, until sent, secret links.
 	Audit *audit.Service
+	// Accounts, if set, names the account whose address a read was
+	// filtered by, so that the trail holds an ID rather than the address.
+	Accounts tsunagari.AccountStore
 }
 
 func operator(actor *tsunagari.Account) error {
@@ -126,7 +131,9 @@ func operator(actor *tsunagari.Account) error {
 }
 
 // Mail lists outbox messages, newest first; operators only. The read is
-// recorded in the audit trail, with the address it was filtered by.
+// recorded in the audit trail with what it was filtered by: the account
+// with that address, or else a hash of the address. The trail never holds
+// an address itself, which would outlive the erasure of its owner.
 func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagari.MailFilter) ([]*tsunagari.Mail, error) {
 	if err := operator(actor); err != nil {
 		return nil, err
@@ -136,7 +143,12 @@ func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagar
 	}
 	e := &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditOutboxRead, Outcome: tsunagari.OutcomeSuccess}
 	if f.To != "" {
-		e.TargetType, e.TargetID = "email", f.To
+		e.TargetType, e.TargetID = "email", addressHash(f.To)
+		if s.Accounts != nil {
+			if a, err := s.Accounts.FindAccountByEmail(ctx, tsunagari.NormalizeEmail(f.To)); err == nil {
+				e.TargetType, e.TargetID = "account", a.ID
+			}
+		}
 	}
 	if f.Unsent {
 		e.Detail = "unsent"
@@ -145,6 +157,13 @@ func (s *Service) Mail(ctx context.Context, actor *tsunagari.Account, f tsunagar
 		return nil, err
 	}
 	return s.Outbox.FindMail(ctx, f)
+}
+
+// addressHash names an address in the audit trail without spelling it:
+// the first 16 hex digits of the SHA-256 of its normalised form.
+func addressHash(addr string) string {
+	sum := sha256.Sum256([]byte(tsunagari.NormalizeEmail(addr)))
+	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
 // Pending counts unsent messages, up to 500, without reading them;

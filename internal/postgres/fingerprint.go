@@ -92,7 +92,7 @@ func (db *DB) fingerprint(ctx context.Context, skip ...string) (string, error) {
 			if slices.Contains(skip, name) {
 				continue
 			}
-			if err := hashTable(ctx, tx, h, schema, name); err != nil {
+			if _, err := hashTable(ctx, tx, h, schema, name); err != nil {
 				return fmt.Errorf("fingerprint %s: %w", name, err)
 			}
 		}
@@ -104,45 +104,31 @@ func (db *DB) fingerprint(ctx context.Context, skip ...string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// hashTable writes one table to h.
-func hashTable(ctx context.Context, tx pgx.Tx, h hash.Hash, schema, table string) error {
-	rows, err := tx.Query(ctx, `
-		SELECT column_name FROM information_schema.columns
-		WHERE table_schema = $1 AND table_name = $2
-		ORDER BY ordinal_position`, schema, table)
-	if err != nil {
-		return err
-	}
-	columns, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	order := make([]string, len(columns))
-	for i, c := range columns {
-		order[i] = "r." + pgx.Identifier{c}.Sanitize()
-	}
-
+// hashTable writes one table to h and returns its number of rows.
+func hashTable(ctx context.Context, tx pgx.Tx, h hash.Hash, schema, table string) (uint64, error) {
 	writeString(h, "table", table)
-	rows, err = tx.Query(ctx, `SELECT ROW(r.*)::text FROM `+
-		pgx.Identifier{schema, table}.Sanitize()+` AS r ORDER BY `+strings.Join(order, ", "))
+	// Rows are sorted by their text in byte order, which no collation
+	// of the database changes: a restored copy hashes the same.
+	rows, err := tx.Query(ctx, `SELECT t FROM (SELECT ROW(r.*)::text AS t FROM `+
+		pgx.Identifier{schema, table}.Sanitize()+` AS r) AS s ORDER BY t COLLATE "C"`)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
-	n := 0
+	var n uint64
 	for rows.Next() {
 		var text string
 		if err := rows.Scan(&text); err != nil {
-			return err
+			return 0, err
 		}
 		writeString(h, "row", text)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	writeString(h, "count", fmt.Sprint(n))
-	return nil
+	return n, nil
 }
 
 // writeString writes a tagged, length-prefixed string to h, so that no two

@@ -38,6 +38,8 @@ type DB struct {
 
 	// migrated lists the migrations Open applied.
 	migrated []string
+	// dsn is what Open was given, for pg_dump.
+	dsn string
 }
 
 // Open connects to the database at dsn, a PostgreSQL URL or key=value
@@ -62,7 +64,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := &DB{pool: pool, Now: time.Now}
+	db := &DB{pool: pool, Now: time.Now, dsn: dsn}
 	if err := db.open(ctx, opt); err != nil {
 		pool.Close()
 		return nil, err
@@ -111,6 +113,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &SurveyStore{db: db},
 		Audit:    &AuditStore{db: db},
 		MFA:      &MFAStore{db: db},
+		Personal: &PersonalStore{db: db},
 	}
 }
 

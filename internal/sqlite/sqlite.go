@@ -73,7 +73,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	const pragmas = "_pragma=busy_timeout(10000)" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)"
+		"&_pragma=foreign_keys(1)" +
+		// Deleted content is overwritten, so that what a person erases
+		// does not stay readable in free pages of the file.
+		"&_pragma=secure_delete(1)"
 
 	write, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
@@ -148,6 +151,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &surveyStore{db},
 		Audit:    &auditStore{db},
 		MFA:      &mfaStore{db},
+		Personal: &personalStore{db},
 	}
 }
 
@@ -379,24 +383,25 @@ func (db *DB) fingerprint(ctx context.Context, skip ...string) (string, error) {
 		if slices.Contains(skip, t) {
 			continue
 		}
-		if err := hashTable(ctx, tx, h, t); err != nil {
+		if _, err := hashTable(ctx, tx, h, t); err != nil {
 			return "", fmt.Errorf("fingerprint %s: %w", t, err)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// hashTable writes table t to h. Every value is written with its type and
-// length, so that no two different tables hash the same bytes.
-func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
+// hashTable writes table t to h and returns its number of rows. Every
+// value is written with its type and length, so that no two different
+// tables hash the same bytes.
+func hashTable(ctx context.Context, tx querier, h hash.Hash, t string) (uint64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT * FROM `+quoteIdent(t)+` LIMIT 0`)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cols, err := rows.Columns()
 	rows.Close()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	order := make([]string, len(cols))
 	for i := range cols {
@@ -405,7 +410,7 @@ func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
 	rows, err = tx.QueryContext(ctx,
 		`SELECT * FROM `+quoteIdent(t)+` ORDER BY `+strings.Join(order, ", "))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
 
@@ -421,22 +426,22 @@ func hashTable(ctx context.Context, tx *sql.Tx, h hash.Hash, t string) error {
 	var n uint64
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return err
+			return 0, err
 		}
 		h.Write([]byte{'r'})
 		for _, v := range vals {
 			if err := writeValue(h, v); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	h.Write([]byte{'n'})
 	h.Write(binary.BigEndian.AppendUint64(nil, n))
-	return nil
+	return n, nil
 }
 
 func writeString(h hash.Hash, tag byte, s string) {

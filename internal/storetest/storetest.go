@@ -17,6 +17,12 @@ type Backend interface {
 	Stores() tsunagari.Stores
 	// Fingerprint hashes every table's contents.
 	Fingerprint(ctx context.Context) (string, error)
+	// Dump returns every table's contents as text: per table, the column
+	// names and then the rows.
+	Dump(ctx context.Context) (map[string][][]string, error)
+	// AccountReferences returns, by table, the columns whose foreign
+	// keys refer to accounts.
+	AccountReferences(ctx context.Context) (map[string][]string, error)
 }
 
 // Run tests every store of the backends that open returns. open must return
@@ -32,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Surveys", func(t *testing.T) { testSurveys(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("MFA", func(t *testing.T) { testMFA(t, open) })
+	t.Run("PersonalData", func(t *testing.T) { testPersonalData(t, open) })
 }
 
 // t0 is the fixed clock of the contract tests: whole seconds, UTC.

@@ -130,7 +130,7 @@ func TestAuditTrailRecordsSecurityEvents(t *testing.T) {
 			{Action: tsunagari.AuditAccessDenied, ActorID: member.ID, Outcome: tsunagari.OutcomeDenied, Detail: "id=" + deptA.ID},
 			{Action: tsunagari.AuditAccessDenied, ActorID: member.ID, Outcome: tsunagari.OutcomeDenied, TargetID: "GET /hr/invitations/{id}", Detail: "id=malformed"},
 			{Action: tsunagari.AuditOrgCreate, ActorID: op.ID, TargetType: "org"},
-			{Action: tsunagari.AuditOutboxRead, ActorID: op.ID, TargetType: "email", TargetID: hr.Email},
+			{Action: tsunagari.AuditOutboxRead, ActorID: op.ID, TargetType: "account", TargetID: hr.ID},
 		} {
 			if findEvent(all, want) == nil {
 				t.Errorf("no audit entry like %+v", want)

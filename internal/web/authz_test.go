@@ -149,6 +149,13 @@ var requests = map[string]request{
 		return form(url.Values{"password": {testPassword}})
 	}},
 
+	"GET /settings/data":      {method: "GET", path: "/settings/data"},
+	"GET /settings/data.json": {method: "GET", path: "/settings/data.json"},
+	"GET /settings/delete":    {method: "GET", path: "/settings/delete"},
+	"POST /settings/delete": {method: "POST", path: "/settings/delete", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"password": {testPassword}, "confirm": {"yes"}})
+	}},
+
 	"GET /hr/departments": {method: "GET", path: "/hr/departments"},
 	"POST /hr/departments": {method: "POST", path: "/hr/departments", body: func(w *world, _ *actor) (string, string) {
 		return form(url.Values{"name": {"新設部 " + w.seq()}})
@@ -242,6 +249,10 @@ var requests = map[string]request{
 	"PATCH /api/v1/me": {method: "PATCH", path: "/api/v1/me", body: func(*world, *actor) (string, string) { return jsonBody(`{"name":"名前 変更"}`) }},
 	"POST /api/v1/me/password": {method: "POST", path: "/api/v1/me/password", body: func(*world, *actor) (string, string) {
 		return jsonBody(fmt.Sprintf(`{"currentPassword":%q,"newPassword":"a brand new password"}`, testPassword))
+	}},
+	"GET /api/v1/me/data": {method: "GET", path: "/api/v1/me/data"},
+	"DELETE /api/v1/me": {method: "DELETE", path: "/api/v1/me", body: func(*world, *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"password":%q,"confirm":true}`, testPassword))
 	}},
 	"GET /api/v1/tokens":          {method: "GET", path: "/api/v1/tokens"},
 	"POST /api/v1/tokens":         {method: "POST", path: "/api/v1/tokens", body: func(*world, *actor) (string, string) { return jsonBody(`{"name":"スクリプト"}`) }},

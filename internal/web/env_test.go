@@ -24,6 +24,7 @@ import (
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/postgres/pgtest"
+	"tsunagari/internal/privacy"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
@@ -127,8 +128,9 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	e.srv, err = web.New(&web.Server{
 		Auth:    authSvc,
 		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
-		Mail:    &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit},
+		Mail:    &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit, Accounts: e.stores.Accounts},
 		Audit:   e.audit,
+		Privacy: &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now},
 		Surveys: surveys,
 		Catalog: catalog,
 		Logger:  logger,

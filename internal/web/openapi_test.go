@@ -36,7 +36,7 @@ var wantOperationIDs = []string{
 	"listOrgs", "createOrg", "getOrg", "listOutbox",
 	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
 	"createInstrument", "listRounds", "getRoundReport", "getCrossTab", "exportCrossTab",
-	"listAuditEvents",
+	"listAuditEvents", "exportMyData", "deleteMe",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -663,6 +663,23 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		v.call(anon, "login", "POST", "/api/v1/login", `{"email":"guess@example.jp","password":"guess"}`, 401)
 	}
 	v.call(anon, "login", "POST", "/api/v1/login", `{"email":"guess@example.jp","password":"guess"}`, 429)
+
+	// A person's own data: the copy, and deleting the account.
+	leaver := e.client()
+	v.call(leaver, "signUp", "POST", "/api/v1/signup", `{"email":"leaver@example.jp","name":"去る 人","password":"`+pw+`"}`, 201)
+	v.call(anon, "exportMyData", "GET", "/api/v1/me/data", "", 401)
+	copied := decode[struct {
+		Records map[string][]map[string]any
+	}](t, v.call(leaver, "exportMyData", "GET", "/api/v1/me/data", "", 200))
+	if acc := copied.Records["account"]; len(acc) != 1 || acc[0]["email"] != "leaver@example.jp" {
+		t.Errorf("exportMyData account records = %v, want the leaver's", acc)
+	}
+	v.call(anon, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+pw+`","confirm":true}`, 401)
+	v.call(leaver, "deleteMe", "DELETE", "/api/v1/me", `{"password":"wrong password","confirm":true}`, 422)
+	v.call(leaver, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+pw+`","confirm":false}`, 422)
+	v.call(leaver, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+pw+`","confirm":true}`, 204)
+	v.call(leaver, "getMe", "GET", "/api/v1/me", "", 401)
+	v.call(op, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+testPassword+`","confirm":true}`, 409) // the only operator
 
 	for _, id := range wantOperationIDs {
 		if !v.ok[id] {

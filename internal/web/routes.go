@@ -66,6 +66,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /settings/mfa/recovery-codes", s.signedIn(s.mfaRecoveryCodes))
 	mux.Handle("POST /settings/mfa/delete", s.signedIn(s.mfaDisable))
 
+	// A person's own data: the copy, to read and to download, and deleting
+	// the account with it.
+	mux.Handle("GET /settings/data", s.signedIn(s.myData))
+	mux.Handle("GET /settings/data.json", s.signedIn(s.myDataJSON))
+	mux.Handle("GET /settings/delete", s.signedIn(s.deleteAccountForm))
+	mux.Handle("POST /settings/delete", s.signedIn(s.deleteAccount))
+
 	// Surveys: diagnoses a member takes any time, and rounds sent to them.
 	mux.Handle("GET /surveys", s.signedIn(s.surveys))
 	mux.Handle("GET /surveys/{instrument}", s.signedIn(s.results))
@@ -111,6 +118,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /api/v1/me", s.api(s.apiMe))
 	mux.Handle("PATCH /api/v1/me", s.api(s.apiUpdateMe))
 	mux.Handle("POST /api/v1/me/password", s.api(s.apiChangePassword))
+	mux.Handle("GET /api/v1/me/data", s.api(s.apiMyData))
+	mux.Handle("DELETE /api/v1/me", s.api(s.apiDeleteMe))
 	mux.Handle("GET /api/v1/tokens", s.api(s.apiTokens))
 	mux.Handle("POST /api/v1/tokens", s.api(s.apiCreateToken))
 	mux.Handle("DELETE /api/v1/tokens/{id}", s.api(s.apiDeleteToken))

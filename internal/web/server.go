@@ -19,6 +19,7 @@ import (
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
+	"tsunagari/internal/privacy"
 	"tsunagari/internal/survey"
 )
 
@@ -41,6 +42,7 @@ type Server struct {
 	Mail    *mail.Service
 	Surveys *survey.Service
 	Audit   *audit.Service
+	Privacy *privacy.Service
 	Catalog *i18n.Catalog
 	Logger  *slog.Logger
 	// Ready reports whether the server can take traffic (the database answers).

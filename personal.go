@@ -1,0 +1,108 @@
+package tsunagari
+
+import (
+	"context"
+	"reflect"
+	"time"
+)
+
+// Personal data rights (APPI 開示・利用停止・消去). A person may download
+// everything tsunagari holds about them and delete their account. Both go
+// through one interface that every store keeping data about accounts
+// implements, so that a new store takes part by implementing it, and the
+// contract tests in internal/storetest fail for a store that keeps rows
+// about an account after erasure.
+
+// PersonalRecord is one thing tsunagari holds about a person, as it goes
+// into their copy of their data.
+type PersonalRecord struct {
+	// Kind names what the record is, such as "account" or "session"; the
+	// UI labels it "personal.kind.<kind>". PersonalKinds lists them.
+	Kind string `json:"kind"`
+	// Fields are the record's values by name. Times are UTC.
+	Fields map[string]any `json:"fields"`
+}
+
+// Kinds of personal record.
+const (
+	PersonalAccount        = "account"         // the account and its profile
+	PersonalRole           = "role"            // a role the account holds
+	PersonalEmployment     = "employment"      // current and past employment
+	PersonalSession        = "session"         // a signed-in browser
+	PersonalAPIToken       = "api_token"       // a personal API token (never the token)
+	PersonalPasswordReset  = "password_reset"  // a password reset link sent (never the link)
+	PersonalAuthenticator  = "authenticator"   // two-step sign-in (never the secret)
+	PersonalRecoveryCode   = "recovery_code"   // a recovery code (never the code)
+	PersonalInvitation     = "invitation"      // an invitation to the person's address
+	PersonalInvitationSent = "invitation_sent" // an invitation the person sent as HR
+	PersonalRoundSent      = "round_sent"      // a survey round the person sent
+	PersonalResponse       = "survey_response" // personal answers, with their scores
+	PersonalParticipation  = "participation"   // taking part in an attributed or anonymous round
+	PersonalMail           = "mail"            // a message to the person's address
+	PersonalAuditEvent     = "audit_event"     // an audit entry the person caused or that concerns them
+)
+
+// PersonalKinds lists every kind in the order a copy shows them.
+var PersonalKinds = []string{
+	PersonalAccount, PersonalRole, PersonalEmployment, PersonalResponse, PersonalParticipation,
+	PersonalInvitation, PersonalInvitationSent, PersonalRoundSent, PersonalSession, PersonalAPIToken,
+	PersonalPasswordReset, PersonalAuthenticator, PersonalRecoveryCode, PersonalMail, PersonalAuditEvent,
+}
+
+// PersonalData is implemented by every store that keeps data about
+// accounts, and by Stores.Personal, which runs every store's part at once.
+//
+// Erasure removes what identifies the person or was said by them. What a
+// store keeps after it must not lead back to the person: anonymous and
+// attributed answers (never linked to anyone), published aggregates, and
+// the audit trail, whose entries name the account by its random ID only
+// and are kept as the security record the law expects (see SECURITY.md).
+type PersonalData interface {
+	// ExportPersonalData returns everything the store holds about the
+	// account, for the person's own copy. Secrets are left out: that a
+	// password, a token or an authenticator exists is said, never its
+	// value or hash. Unknown accounts have no records.
+	ExportPersonalData(ctx context.Context, accountID string) ([]PersonalRecord, error)
+	// ErasePersonalData erases what the store holds about the account, in
+	// one transaction of its own. Erasing what is not there is no error.
+	// Stores.Personal erases every store's part in one transaction, the
+	// account itself last, and returns ErrNotFound for an unknown account.
+	ErasePersonalData(ctx context.Context, accountID string) error
+}
+
+// PersonalExport is a person's copy of their data: what they download as
+// JSON and read as a page.
+type PersonalExport struct {
+	Format     string    `json:"format"`
+	AccountID  string    `json:"accountId"`
+	ExportedAt time.Time `json:"exportedAt"`
+	// Records holds the records by kind, each kind in the order of
+	// PersonalKinds, and kinds with no records left out.
+	Records map[string][]map[string]any `json:"records"`
+}
+
+// PersonalExportFormat names the format of PersonalExport.
+const PersonalExportFormat = "tsunagari-personal-data/1"
+
+// NewPersonalExport groups records by kind.
+func NewPersonalExport(accountID string, at time.Time, records []PersonalRecord) *PersonalExport {
+	x := &PersonalExport{Format: PersonalExportFormat, AccountID: accountID, ExportedAt: at.UTC(),
+		Records: map[string][]map[string]any{}}
+	for _, r := range records {
+		x.Records[r.Kind] = append(x.Records[r.Kind], r.Fields)
+	}
+	return x
+}
+
+// All returns every store of s, Personal included, by field name, for
+// code that must treat each store alike.
+func (s Stores) All() map[string]any {
+	out := map[string]any{}
+	v := reflect.ValueOf(s)
+	for i := range v.NumField() {
+		if f := v.Field(i); !f.IsNil() {
+			out[v.Type().Field(i).Name] = f.Interface()
+		}
+	}
+	return out
+}
