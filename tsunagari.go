@@ -16,4 +16,6 @@ type Stores struct {
 	Surveys  SurveyStore
 	Audit    AuditStore
 	MFA      MFAStore
+
+	Consultation ConsultationStore
 }

@@ -111,6 +111,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &SurveyStore{db: db},
 		Audit:    &AuditStore{db: db},
 		MFA:      &MFAStore{db: db},
+
+		Consultation: &ConsultationStore{db: db},
 	}
 }
 

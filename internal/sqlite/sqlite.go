@@ -148,6 +148,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Surveys:  &surveyStore{db},
 		Audit:    &auditStore{db},
 		MFA:      &mfaStore{db},
+
+		Consultation: &consultationStore{db},
 	}
 }
 
