@@ -32,6 +32,7 @@ const (
 	AuditAuditRead            = "audit.read"   // an operator read the audit trail
 	AuditAuditExport          = "audit.export" // an operator exported it
 	AuditAccessDenied         = "access.denied"
+	AuditConsultantVerify     = "consultant.verify" // an operator checked a registration number, or withdrew that
 )
 
 // AuditActions lists every action, for filters and labels.
@@ -40,6 +41,7 @@ var AuditActions = []string{
 	AuditPasswordReset, AuditMFAEnrol, AuditMFADisable, AuditRecoveryCodes, AuditTokenCreate,
 	AuditTokenRevoke, AuditRoleGrant, AuditInvitationSend, AuditInvitationAccept, AuditOrgCreate,
 	AuditDepartmentCreate, AuditOutboxRead, AuditAuditRead, AuditAuditExport, AuditAccessDenied,
+	AuditConsultantVerify,
 }
 
 // Outcome says how an audited attempt ended.

@@ -15,6 +15,7 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/consulting"
 	"tsunagari/internal/demo"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
@@ -154,6 +155,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		authSvc.MFAExempt = func(a *tsunagari.Account) bool { return exempt[a.Email] }
 	}
+	consultingSvc := &consulting.Service{Store: stores.Consultation, Accounts: stores.Accounts, Sealer: sealer,
+		Catalog: catalog, BaseURL: baseURL, Audit: auditSvc, Now: time.Now}
 	m.server, err = web.New(&web.Server{
 		Auth: authSvc,
 		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
@@ -161,6 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc},
 		Audit:         auditSvc,
 		Surveys:       surveys,
+		Consulting:    consultingSvc,
 		Catalog:       catalog,
 		Logger:        m.Logger,
 		Ready:         db.Ping,
@@ -185,6 +189,7 @@ func (m *Main) Run(ctx context.Context) error {
 	jobs, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	go m.sweepSessions(jobs, stores.Sessions)
+	go consultingSvc.RunReminders(jobs, 5*time.Minute, func(err error) { m.Logger.Error("booking reminders", "err", err) })
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
 			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}
