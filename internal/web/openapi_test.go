@@ -35,6 +35,8 @@ var wantOperationIDs = []string{
 	"listOrgs", "createOrg", "getOrg", "listOutbox",
 	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
 	"listAuditEvents",
+	"listConsultants", "getConsultant", "listSlots", "listBookings", "createBooking", "getBooking",
+	"cancelBooking", "confirmBooking", "rescheduleBooking", "getNote", "writeNote", "getReflection", "writeReflection",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -632,6 +634,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		v.call(anon, "login", "POST", "/api/v1/login", `{"email":"guess@example.jp","password":"guess"}`, 401)
 	}
 	v.call(anon, "login", "POST", "/api/v1/login", `{"email":"guess@example.jp","password":"guess"}`, 429)
+
+	consultationScenario(t, e, v)
 
 	for _, id := range wantOperationIDs {
 		if !v.ok[id] {
