@@ -129,14 +129,15 @@ func (s *Service) SaveProfile(ctx context.Context, actor *tsunagari.Account, c *
 	return err
 }
 
-// MyAvailability returns actor's own availability.
+// MyAvailability returns actor's own availability, or the defaults while
+// actor has no profile yet.
 func (s *Service) MyAvailability(ctx context.Context, actor *tsunagari.Account) (*tsunagari.Availability, error) {
 	if err := requireConsultant(actor); err != nil {
 		return nil, err
 	}
 	av, err := s.Store.FindAvailability(ctx, actor.ID)
 	if errors.Is(err, tsunagari.ErrNotFound) {
-		return nil, tsunagari.NewError(tsunagari.CodeConflict, "consultation.profile_first")
+		return tsunagari.DefaultAvailability(actor.ID), nil
 	}
 	return av, err
 }
