@@ -172,6 +172,9 @@ func TestBookingRules(t *testing.T) {
 	wantKey(t, "Book(oneself)", err, tsunagari.CodeInvalid, "consultation.own_booking")
 	_, err = e.book(m, m, monday10.AddDate(0, 0, 1))
 	wantKey(t, "Book(not a consultant)", err, tsunagari.CodeNotFound, "error.not_found")
+	if e.fingerprint() != fp {
+		t.Error("refused bookings changed the database")
+	}
 
 	// The weekly maximum of 3: one more this week, then the week is full.
 	if _, err := e.book(m, c, monday10.AddDate(0, 0, 2)); err != nil {
