@@ -36,7 +36,7 @@ var layers = []struct {
 	{"tsunagari/internal/consulting", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/audit"},
 		[]string{"net/http", "database/sql"}},
 	{"tsunagari/internal/chart", nil, []string{"net/http", "database/sql", "html/template"}},
-	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey", "tsunagari/internal/consulting"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/web", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/org",
 		"tsunagari/internal/mail", "tsunagari/internal/disclosure", "tsunagari/internal/survey", "tsunagari/internal/chart",
 		"tsunagari/internal/audit", "tsunagari/internal/consulting"}, []string{"database/sql"}},

@@ -112,11 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 
-	key, err := loadSecretKey(c, m.Logger)
-	if err != nil {
-		return err
-	}
-	sealer, err := auth.NewSealer(key)
+	sealer, err := loadSealer(c, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -124,7 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
 	var logins []web.DemoLogin
 	if c.Demo {
-		if logins, err = loadDemo(ctx, stores, hasher, c.Seed, 1, m.Logger); err != nil {
+		if logins, err = loadDemo(ctx, stores, hasher, sealer, c.Seed, 1, m.Logger); err != nil {
 			return err
 		}
 	}
@@ -268,7 +264,7 @@ func redactDSN(dsn string) string {
 
 // loadDemo fills an empty database with demo data; a database that holds
 // accounts already is left alone.
-func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher, seed int64, scale int, logger *slog.Logger) ([]web.DemoLogin, error) {
+func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher, sealer *auth.Sealer, seed int64, scale int, logger *slog.Logger) ([]web.DemoLogin, error) {
 	var logins []web.DemoLogin
 	for _, d := range demo.DemoAccounts() {
 		logins = append(logins, web.DemoLogin{Email: d.Email, Role: d.Role, Description: d.Description, DescriptionEn: d.DescriptionEn})
@@ -288,6 +284,9 @@ func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher,
 	start := time.Now()
 	g := &demo.Generator{Stores: stores, Seed: seed, Scale: scale, Now: time.Now(), PasswordHash: hash,
 		Logger: logger, Steps: demo.DefaultSteps()}
+	if sealer != nil {
+		g.Sealer = sealer
+	}
 	if _, err := g.Run(ctx); err != nil {
 		return nil, fmt.Errorf("demo data: %w", err)
 	}
@@ -313,11 +312,12 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string) 
 }
 
 func runDemo(ctx context.Context, args []string, getenv func(string) string) error {
-	var dsn string
+	var dsn, keyFile string
 	var seed int64
 	var scale int
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dbFlag(fs, &dsn)
+	keyFileFlag(fs, &keyFile)
 	fs.Int64Var(&seed, "seed", 1, "seed of the generated data")
 	fs.IntVar(&scale, "scale", 1, "1 for the demo; N for N×1,000 members and more orgs (benchmarks)")
 	if err := parse(fs, args, getenv); err != nil {
@@ -332,7 +332,17 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string) err
 	}
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if _, err := loadDemo(ctx, db.Stores(), auth.NewHasher(auth.DefaultParams, 4), seed, scale, logger); err != nil {
+	// The demo's consultation records are sealed with the key the server
+	// will use: the same one "serve --demo" would find or create.
+	sealer, err := loadSealer(Config{DB: dsn, Demo: true, SecretKeyFile: keyFile, SecretKey: getenv("TSUNAGARI_SECRET_KEY")}, logger)
+	switch {
+	case errors.Is(err, errNoSecretKey):
+		logger.Info("no secret key: the demo's past consultations get no notes or reflections")
+		sealer = nil
+	case err != nil:
+		return err
+	}
+	if _, err := loadDemo(ctx, db.Stores(), auth.NewHasher(auth.DefaultParams, 4), sealer, seed, scale, logger); err != nil {
 		return err
 	}
 	fmt.Printf("demo data in %s; every demo account's password is %q\n", redactDSN(dsn), demo.Password)

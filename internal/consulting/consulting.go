@@ -661,12 +661,31 @@ func (s *Service) held(b *tsunagari.Booking) error {
 	return nil
 }
 
+// The sealing contexts bind a sealed record to its booking and owner: a
+// record copied to another booking or person does not open.
+
 func noteContext(bookingID, consultantID string) string {
 	return "tsunagari note " + bookingID + " " + consultantID
 }
 
 func reflectionContext(bookingID, memberID string) string {
 	return "tsunagari reflection " + bookingID + " " + memberID
+}
+
+// SealNote returns the stored form of the text of a consultant's note on
+// a booking.
+func SealNote(sl Sealer, bookingID, consultantID, text string) string {
+	return sl.Seal([]byte(text), noteContext(bookingID, consultantID))
+}
+
+// SealReflection returns the stored form of the items of a member's
+// reflection on a booking.
+func SealReflection(sl Sealer, bookingID, memberID string, items []tsunagari.ReflectionItem) (string, error) {
+	b, err := json.Marshal(items)
+	if err != nil {
+		return "", err
+	}
+	return sl.Seal(b, reflectionContext(bookingID, memberID)), nil
 }
 
 // NoteText is a consultant's note as its writer reads it.
@@ -695,7 +714,7 @@ func (s *Service) WriteNote(ctx context.Context, actor *tsunagari.Account, id, t
 		return err
 	}
 	n := &tsunagari.Note{BookingID: b.ID, ConsultantID: actor.ID, UpdatedAt: s.now(),
-		Body: s.Sealer.Seal([]byte(text), noteContext(b.ID, actor.ID))}
+		Body: SealNote(s.Sealer, b.ID, actor.ID, text)}
 	return s.Store.SaveNote(ctx, n, confirmedThemes)
 }
 
@@ -740,12 +759,10 @@ func (s *Service) WriteReflection(ctx context.Context, actor *tsunagari.Account,
 	if err := s.held(b); err != nil {
 		return err
 	}
-	items, err := json.Marshal(r.Items)
-	if err != nil {
+	r.BookingID, r.MemberID, r.UpdatedAt = b.ID, actor.ID, s.now()
+	if r.Body, err = SealReflection(s.Sealer, b.ID, actor.ID, r.Items); err != nil {
 		return err
 	}
-	r.BookingID, r.MemberID, r.UpdatedAt = b.ID, actor.ID, s.now()
-	r.Body = s.Sealer.Seal(items, reflectionContext(b.ID, actor.ID))
 	return s.Store.SaveReflection(ctx, r)
 }
 
