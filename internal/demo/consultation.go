@@ -280,6 +280,11 @@ func (p *Population) consultantProfile(i int, dc *demoConsultant) *tsunagari.Con
 	if !c.Online {
 		c.InPerson = true
 	}
+	if i == 0 {
+		// The persona consultant@ confirms bookings at once and meets
+		// online, so that a visitor can try booking with her.
+		c.AutoAccept, c.Online = true, true
+	}
 	switch r.IntN(3) {
 	case 0:
 		c.EmployerPaid = true
@@ -448,8 +453,8 @@ func (p *Population) createBookings(ctx context.Context, consultants []*demoCons
 	}
 
 	// Other members: past sessions over the last five months, and
-	// bookings over the coming four weeks. The first few consultants are
-	// in demand and nearly full.
+	// bookings over the coming four weeks. A few consultants after the
+	// persona are in demand and nearly full.
 	for i, c := range consultants {
 		past := slotsOf(c, p.Now.Add(-150*day), p.Now.Add(-time.Hour))
 		for range min(len(past), 2+r.IntN(6)) {
@@ -467,7 +472,7 @@ func (p *Population) createBookings(ctx context.Context, consultants []*demoCons
 		}
 		future := slotsOf(c, p.Now.Add(3*time.Hour), p.Now.Add(28*day))
 		share := 0.15
-		if i < 4 {
+		if i >= 1 && i <= 4 {
 			share = 0.9 // in demand: the coming weeks are nearly full
 		}
 		for _, start := range future {
