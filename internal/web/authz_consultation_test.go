@@ -137,8 +137,13 @@ func (w *world) futureBooking(memberID, consultantID string, pending bool) *tsun
 	}
 }
 
-// slotOfLast returns a free slot of the consultant of the last object.
+// slotOfLast returns a free slot of the consultant of the last object,
+// or, when no object was made (a request for a missing one), a time
+// two days ahead.
 func (w *world) slotOfLast() string {
+	if w.consultantOfLast() == "" {
+		return time.Now().Add(48 * time.Hour).UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
 	return w.e.freeSlot(w.consultantOfLast(), 2).Format(time.RFC3339)
 }
 
