@@ -557,6 +557,9 @@ func (s BookingStatus) Active() bool { return s == BookingPending || s == Bookin
 const (
 	MaxIdempotencyKeyLen = 100
 	MinIdempotencyKeyLen = 8
+	// MaxBookingSpan bounds the time one booking holds, session and
+	// buffer: the databases rely on it to check overlaps quickly.
+	MaxBookingSpan = 24 * time.Hour
 )
 
 // Booking is a member's booking of a consultant's slot. Times are UTC.
@@ -614,7 +617,7 @@ func (b *Booking) Validate() error {
 	switch {
 	case !ValidID(b.ConsultantID):
 		return Invalid("consultantId", "error.not_found")
-	case b.Start.IsZero() || !b.End.After(b.Start) || b.BlockedUntil.Before(b.End):
+	case b.Start.IsZero() || !b.End.After(b.Start) || b.BlockedUntil.Before(b.End) || b.BlockedUntil.Sub(b.Start) > MaxBookingSpan:
 		return Invalid("start", "consultation.slot_invalid")
 	case b.IdempotencyKey != "" && !ValidIdempotencyKey(b.IdempotencyKey):
 		return Invalid("idempotencyKey", "consultation.idempotency_key_invalid", MinIdempotencyKeyLen, MaxIdempotencyKeyLen)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -361,45 +362,70 @@ func findBooking(ctx context.Context, q querier, id string) (*tsunagari.Booking,
 	return scanBooking(q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE id = ?`, id))
 }
 
-// insertBooking checks the weekly cap and the overlap rule and writes b.
-// The trigger on bookings enforces the overlap rule as well; the check
-// here only gives the clear error first.
-func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b *tsunagari.Booking, cap tsunagari.WeekCap) error {
-	if err := consultantExists(ctx, tx, b.ConsultantID); err != nil {
-		return err
+// bookingStatements are the statements of a booking write, prepared once
+// on the writer's single connection: a burst of bookings then spends its
+// time on the data, not on parsing SQL (the overlap trigger makes the
+// INSERT costly to compile).
+type bookingStatements struct {
+	mu                         sync.Mutex
+	ready                      bool
+	replay, week, insert, mail *sql.Stmt
+}
+
+// prepare prepares the statements once; a failure is retried next time.
+func (st *bookingStatements) prepare(ctx context.Context, db *DB) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ready {
+		return nil
 	}
+	var stmts []*sql.Stmt
+	for _, q := range []string{
+		`SELECT ` + bookingColumns + ` FROM bookings WHERE member_id = ? AND idempotency_key = ?`,
+		`SELECT count(*) FROM bookings
+		WHERE consultant_id = ? AND status IN ('pending', 'confirmed') AND starts_at >= ? AND starts_at < ?`,
+		`INSERT INTO bookings (` + bookingColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO outbox (` + mailColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	} {
+		stmt, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			for _, s := range stmts {
+				s.Close()
+			}
+			return err
+		}
+		stmts = append(stmts, stmt)
+	}
+	st.replay, st.week, st.insert, st.mail = stmts[0], stmts[1], stmts[2], stmts[3]
+	st.ready = true
+	return nil
+}
+
+// insertBooking writes b unless the weekly cap forbids. The trigger on
+// bookings refuses an overlap, and the foreign key an unknown consultant:
+// the database, not a check before the write, keeps the rule.
+//
+// The statements must have been prepared before the transaction began:
+// preparing needs the writer's one connection, which the transaction
+// holds.
+func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b *tsunagari.Booking, cap tsunagari.WeekCap) error {
 	if b.ID == "" {
 		b.ID = tsunagari.NewID()
 	}
 	b.CreatedAt = db.orNow(b.CreatedAt)
 	b.Start, b.End, b.BlockedUntil = stamp(b.Start), stamp(b.End), stamp(b.BlockedUntil)
 	b.ConfirmedAt = stampPtr(b.ConfirmedAt)
-	if b.Status.Active() {
-		var overlapping int
-		if err := tx.QueryRowContext(ctx, `
-			SELECT count(*) FROM bookings
-			WHERE consultant_id = ? AND status IN ('pending', 'confirmed') AND starts_at < ? AND ? < blocked_until`,
-			b.ConsultantID, b.BlockedUntil.Unix(), b.Start.Unix()).Scan(&overlapping); err != nil {
+	if b.Status.Active() && cap.Max > 0 {
+		var n int
+		if err := tx.StmtContext(ctx, db.bookingStmts.week).QueryRowContext(ctx,
+			b.ConsultantID, stamp(cap.Start).Unix(), stamp(cap.End).Unix()).Scan(&n); err != nil {
 			return err
 		}
-		if overlapping > 0 {
-			return tsunagari.ErrOverlap
-		}
-		if cap.Max > 0 {
-			var n int
-			if err := tx.QueryRowContext(ctx, `
-				SELECT count(*) FROM bookings
-				WHERE consultant_id = ? AND status IN ('pending', 'confirmed') AND starts_at >= ? AND starts_at < ?`,
-				b.ConsultantID, cap.Start.Unix(), cap.End.Unix()).Scan(&n); err != nil {
-				return err
-			}
-			if n >= cap.Max {
-				return tsunagari.ErrWeekFull
-			}
+		if n >= cap.Max {
+			return tsunagari.ErrWeekFull
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO bookings (`+bookingColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.StmtContext(ctx, db.bookingStmts.insert).ExecContext(ctx,
 		b.ID, b.ConsultantID, b.MemberID, b.Start.Unix(), b.End.Unix(), b.BlockedUntil.Unix(), string(b.Status),
 		toJSON(b.Themes), toJSON(b.ConfirmedThemes), b.MeetingURL, nullString(b.IdempotencyKey), b.CreatedAt.Unix(),
 		nullUnix(b.ConfirmedAt), nullUnix(b.CancelledAt), nullString(b.CancelledBy), b.LateCancel,
@@ -407,23 +433,31 @@ func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b *tsunagari.Bookin
 	return bookingError(err)
 }
 
-// bookingError turns the overlap trigger's abort into ErrOverlap.
+// insertMails writes the mails of a booking with the prepared statement.
+func (db *DB) insertMails(ctx context.Context, tx *sql.Tx, mails []*tsunagari.Mail) error {
+	stmt := tx.StmtContext(ctx, db.bookingStmts.mail)
+	for _, m := range mails {
+		if m.ID == "" {
+			m.ID = tsunagari.NewID()
+		}
+		m.CreatedAt = db.orNow(m.CreatedAt)
+		m.SentAt = stampPtr(m.SentAt)
+		if _, err := stmt.ExecContext(ctx, m.ID, m.To, m.Subject, m.Body, m.Kind, m.CreatedAt.Unix(), nullUnix(m.SentAt),
+			m.Attempts, m.LastError); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bookingError turns the overlap trigger's abort into ErrOverlap, and a
+// booking of an unknown consultant into ErrNotFound.
 func bookingError(err error) error {
 	var e *sqlite.Error
 	if errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_TRIGGER {
 		return fmt.Errorf("%w: %v", tsunagari.ErrOverlap, err)
 	}
-	return err
-}
-
-// replay returns the member's booking made with key, or nil.
-func replay(ctx context.Context, q querier, memberID, key string) (*tsunagari.Booking, error) {
-	b, err := scanBooking(q.QueryRowContext(ctx,
-		`SELECT `+bookingColumns+` FROM bookings WHERE member_id = ? AND idempotency_key = ?`, memberID, key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return b, err
+	return translate(err)
 }
 
 // sameRequest reports whether a booking made earlier with an idempotency
@@ -432,18 +466,23 @@ func sameRequest(old, b *tsunagari.Booking) bool {
 	return old.ConsultantID == b.ConsultantID && old.Start.Equal(stamp(b.Start))
 }
 
+// CreateBooking runs in a group commit: bookings made at the same time
+// share one durable commit, each in its own savepoint (group.go).
 func (s *consultationStore) CreateBooking(ctx context.Context, b *tsunagari.Booking, cap tsunagari.WeekCap, mails []*tsunagari.Mail) (*tsunagari.Booking, error) {
+	if err := s.db.bookingStmts.prepare(ctx, s.db); err != nil {
+		return nil, err
+	}
 	var out *tsunagari.Booking
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inGroupTx(ctx, func(tx *sql.Tx) error {
 		if b.IdempotencyKey != "" {
-			old, err := replay(ctx, tx, b.MemberID, b.IdempotencyKey)
-			if err != nil {
+			old, err := scanBooking(tx.StmtContext(ctx, s.db.bookingStmts.replay).QueryRowContext(ctx, b.MemberID, b.IdempotencyKey))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
 				return err
-			}
-			if old != nil {
-				if !sameRequest(old, b) {
-					return tsunagari.ErrKeyReused
-				}
+			case !sameRequest(old, b):
+				return tsunagari.ErrKeyReused
+			default:
 				out = old
 				return nil
 			}
@@ -452,7 +491,7 @@ func (s *consultationStore) CreateBooking(ctx context.Context, b *tsunagari.Book
 			return err
 		}
 		out = b
-		return s.db.enqueueMails(ctx, tx, mails)
+		return s.db.insertMails(ctx, tx, mails)
 	})
 	if err != nil {
 		return nil, err
@@ -554,6 +593,9 @@ func (s *consultationStore) CancelBooking(ctx context.Context, id string, c tsun
 }
 
 func (s *consultationStore) RescheduleBooking(ctx context.Context, oldID string, c tsunagari.Cancellation, nb *tsunagari.Booking, cap tsunagari.WeekCap, mails []*tsunagari.Mail) (*tsunagari.Booking, error) {
+	if err := s.db.bookingStmts.prepare(ctx, s.db); err != nil {
+		return nil, err
+	}
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := endBooking(ctx, tx, oldID, tsunagari.BookingRescheduled, c); err != nil {
 			return err
@@ -565,7 +607,7 @@ func (s *consultationStore) RescheduleBooking(ctx context.Context, oldID string,
 		if _, err := tx.ExecContext(ctx, `UPDATE bookings SET rescheduled_to = ? WHERE id = ?`, nb.ID, oldID); err != nil {
 			return err
 		}
-		return s.db.enqueueMails(ctx, tx, mails)
+		return s.db.insertMails(ctx, tx, mails)
 	})
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ CREATE TABLE bookings (
     rescheduled_from text        REFERENCES bookings (id),
     rescheduled_to   text        REFERENCES bookings (id),
     reminded_at      timestamptz,
-    CHECK (ends_at > starts_at AND blocked_until >= ends_at),
+    CHECK (ends_at > starts_at AND blocked_until >= ends_at AND blocked_until - starts_at <= interval '1 day'),
     CONSTRAINT bookings_no_overlap EXCLUDE USING gist (
         consultant_key(consultant_id, consultant_id, '[]') WITH =,
         tstzrange(starts_at, blocked_until, '[)') WITH &&

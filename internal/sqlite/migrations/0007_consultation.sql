@@ -93,7 +93,9 @@ CREATE TABLE bookings (
     rescheduled_from TEXT    REFERENCES bookings (id),
     rescheduled_to   TEXT    REFERENCES bookings (id),
     reminded_at      INTEGER,
-    CHECK (ends_at > starts_at AND blocked_until >= ends_at)
+    -- A booking holds at most a day, so that the overlap check below
+    -- looks only at bookings that start less than a day earlier.
+    CHECK (ends_at > starts_at AND blocked_until >= ends_at AND blocked_until - starts_at <= 86400)
 );
 
 CREATE UNIQUE INDEX bookings_idempotency ON bookings (member_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
@@ -110,6 +112,7 @@ BEGIN
         SELECT 1 FROM bookings
         WHERE consultant_id = NEW.consultant_id
           AND status IN ('pending', 'confirmed')
+          AND starts_at > NEW.starts_at - 86400
           AND starts_at < NEW.blocked_until
           AND NEW.starts_at < blocked_until
     );
@@ -125,6 +128,7 @@ BEGIN
         WHERE consultant_id = NEW.consultant_id
           AND id <> NEW.id
           AND status IN ('pending', 'confirmed')
+          AND starts_at > NEW.starts_at - 86400
           AND starts_at < NEW.blocked_until
           AND NEW.starts_at < blocked_until
     );
