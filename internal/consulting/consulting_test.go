@@ -3,6 +3,7 @@ package consulting_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"tsunagari/internal/consulting"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/sqlite"
+	"tsunagari/internal/storetest"
 )
 
 // env is a consulting service on a real SQLite database with a clock the
@@ -420,3 +422,73 @@ func TestRemindersAndICS(t *testing.T) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// BenchmarkBook books distinct free slots through the service on SQLite,
+// from many members at once: the profile and availability lookups, the
+// idempotency check, the slot rules, both mails, and the store's group
+// commit. It reports bookings per second.
+func BenchmarkBook(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	catalog, _ := i18n.New()
+	sealer, _ := auth.NewSealer([]byte("consulting bench: a 32-byte key!"))
+	st := db.Stores()
+	ctx := context.Background()
+	now := monday10.AddDate(0, 0, -7)
+	svc := &consulting.Service{Store: st.Consultation, Accounts: st.Accounts, Sealer: sealer, Catalog: catalog,
+		BaseURL: "https://tsunagari.example", Now: func() time.Time { return now }}
+	const consultants = 200
+	var ids []string
+	var members []*tsunagari.Account
+	for i := range consultants {
+		c := &tsunagari.Account{Email: fmt.Sprintf("c%d@example.jp", i), Name: "相談 員", Roles: []tsunagari.Role{tsunagari.RoleMember, tsunagari.RoleConsultant}}
+		m := &tsunagari.Account{Email: fmt.Sprintf("m%d@example.jp", i), Name: "相談 者", Roles: []tsunagari.Role{tsunagari.RoleMember}}
+		if err := st.Accounts.CreateAccounts(ctx, []*tsunagari.Account{c, m}); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Consultation.SaveConsultant(ctx, &tsunagari.Consultant{AccountID: c.ID, DisplayName: "相談 員",
+			RegistrationNumber: fmt.Sprintf("%08d", 80000000+i), Languages: []string{"ja"}, Online: true, AutoAccept: true}); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Consultation.VerifyConsultant(ctx, c.ID, "", now); err != nil {
+			b.Fatal(err)
+		}
+		av := &tsunagari.Availability{ConsultantID: c.ID, SessionMinutes: 60, WeeklyMax: tsunagari.MaxWeeklyMax}
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			av.Weekly = append(av.Weekly, tsunagari.WeeklyWindow{Weekday: d, Window: tsunagari.Window{Start: 0, End: 24 * 60}})
+		}
+		if err := st.Consultation.SaveAvailability(ctx, av); err != nil {
+			b.Fatal(err)
+		}
+		ids, members = append(ids, c.ID), append(members, m)
+	}
+	// Slot k of a consultant: the k%60-th hour of week k/60 from Monday
+	// 9 November, so that no week goes over the maximum of 60.
+	var next atomic.Int64
+	b.ResetTimer()
+	cpu := storetest.CPUTime()
+	defer func() { storetest.ReportCPU(b, cpu) }()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := next.Add(1) - 1
+			c, k := int(n%consultants), int(n/consultants)
+			if k >= 60*7 {
+				b.Error("out of slots: lower -benchtime")
+				return
+			}
+			week, _ := tsunagari.WeekOf(monday10, tsunagari.Tokyo)
+			start := week.AddDate(0, 0, 7*(k/60)).Add(time.Duration(k%60) * time.Hour)
+			_, made, err := svc.Book(ctx, members[(c+1)%consultants], consulting.BookingRequest{ConsultantID: ids[c], Start: start,
+				Themes: []string{"job_change"}, IdempotencyKey: fmt.Sprintf("benchmark-%d", n)})
+			if err != nil || !made {
+				b.Errorf("Book(%v) = %v, %v", start, made, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
+}
