@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"tsunagari/internal/auth"
 	"tsunagari/internal/consulting"
 )
 
@@ -19,8 +20,8 @@ func keyFileFlag(fs *flag.FlagSet, dst *string) {
 }
 
 // runRekey runs "tsunagari rekey": after a key rotation, it re-seals every
-// consultation note and reflection under the current key, so that the
-// previous keys can be dropped. It is safe to run while the server runs
+// consultation note and reflection and every two-step sign-in secret under
+// the current key, so that the previous keys can be dropped. It is safe to run while the server runs
 // and to run again: a record that changed meanwhile is left for the next
 // run, and records under the current key are left alone.
 func runRekey(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
@@ -46,8 +47,12 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, ou
 	svc := &consulting.Service{Store: db.Stores().Consultation, Sealer: sealer, Now: time.Now}
 	n, err := svc.Reseal(ctx)
 	if err != nil {
-		return fmt.Errorf("rekey: %d records moved before: %w", n, err)
+		return fmt.Errorf("rekey: %d consultation records moved before: %w", n, err)
 	}
-	fmt.Fprintf(out, "%d consultation records of %s moved to the current key\n", n, redactDSN(dsn))
+	k, err := auth.ResealTOTP(ctx, db.Stores().MFA, sealer)
+	if err != nil {
+		return fmt.Errorf("rekey: %d authenticators moved before: %w", k, err)
+	}
+	fmt.Fprintf(out, "%d consultation records and %d authenticator secrets of %s moved to the current key\n", n, k, redactDSN(dsn))
 	return nil
 }

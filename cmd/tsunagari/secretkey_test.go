@@ -110,6 +110,10 @@ func TestKeyRotation(t *testing.T) {
 	if err := svc.WriteReflection(ctx, m, b.ID, &tsunagari.Reflection{Items: []tsunagari.ReflectionItem{{ID: "feeling", Text: "安心した"}}}); err != nil {
 		t.Fatal(err)
 	}
+	// And an authenticator secret, sealed as enrolment seals it.
+	if err := st.MFA.SetTOTP(ctx, &tsunagari.TOTP{AccountID: c.ID, Secret: oldSealer.Seal([]byte("totp-secret"), "tsunagari totp "+c.ID)}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	// The rotation: the new key first, the old one on the next line.
@@ -122,8 +126,8 @@ func TestKeyRotation(t *testing.T) {
 	if err := runRekey(ctx, []string{"--db", dbPath, "--secret-key-file", rotated}, env, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out.String(), "2 consultation records") {
-		t.Errorf("rekey said %q, want 2 records moved", out.String())
+	if !strings.HasPrefix(out.String(), "2 consultation records and 1 authenticator secrets") {
+		t.Errorf("rekey said %q, want 2 records and 1 secret moved", out.String())
 	}
 	out.Reset()
 	if err := runRekey(ctx, []string{"--db", dbPath, "--secret-key-file", rotated}, env, &out); err != nil || !strings.HasPrefix(out.String(), "0 ") {
@@ -149,6 +153,14 @@ func TestKeyRotation(t *testing.T) {
 		}
 		if name == "old" && (nerr == nil || rerr == nil) {
 			t.Error("the old key still opens the records after rekey")
+		}
+		totp, _ := db.Stores().MFA.FindTOTP(ctx, c.ID)
+		secret, terr := sl.Open(totp.Secret, "tsunagari totp "+c.ID)
+		if name == "new" && (terr != nil || string(secret) != "totp-secret") {
+			t.Errorf("the authenticator secret with the new key: %q, %v", secret, terr)
+		}
+		if name == "old" && terr == nil {
+			t.Error("the old key still opens the authenticator secret after rekey")
 		}
 	}
 
