@@ -34,6 +34,7 @@ const (
 	AuditAccessDenied         = "access.denied"
 	AuditDataExport           = "personal_data.export" // a person downloaded or viewed their copy
 	AuditAccountErase         = "account.erase"        // a person deleted their account and its data
+	AuditConsultantVerify     = "consultant.verify"    // an operator checked a registration number, or withdrew that
 )
 
 // AuditActions lists every action, for filters and labels.
@@ -43,6 +44,7 @@ var AuditActions = []string{
 	AuditTokenRevoke, AuditRoleGrant, AuditInvitationSend, AuditInvitationAccept, AuditOrgCreate,
 	AuditDepartmentCreate, AuditOutboxRead, AuditAuditRead, AuditAuditExport, AuditAccessDenied,
 	AuditDataExport, AuditAccountErase,
+	AuditConsultantVerify,
 }
 
 // Outcome says how an audited attempt ended.

@@ -34,11 +34,13 @@ var layers = []struct {
 	{"tsunagari/internal/mail", []string{"tsunagari", "tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/survey", []string{"tsunagari", "tsunagari/internal/disclosure"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/privacy", []string{"tsunagari", "tsunagari/internal/audit", "tsunagari/internal/auth"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/consulting", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/audit"},
+		[]string{"net/http", "database/sql"}},
 	{"tsunagari/internal/chart", nil, []string{"net/http", "database/sql", "html/template"}},
-	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/demo", []string{"tsunagari", "tsunagari/internal/survey", "tsunagari/internal/consulting"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/web", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/auth", "tsunagari/internal/org",
 		"tsunagari/internal/mail", "tsunagari/internal/disclosure", "tsunagari/internal/survey", "tsunagari/internal/chart",
-		"tsunagari/internal/audit", "tsunagari/internal/privacy"}, []string{"database/sql"}},
+		"tsunagari/internal/audit", "tsunagari/internal/privacy", "tsunagari/internal/consulting"}, []string{"database/sql"}},
 }
 
 type listedPackage struct {

@@ -52,4 +52,9 @@ type MFAStore interface {
 	UseRecoveryCode(ctx context.Context, accountID, codeHash string, at time.Time) error
 	// CountRecoveryCodes returns how many unused codes the account has.
 	CountRecoveryCodes(ctx context.Context, accountID string) (int, error)
+	// ResealTOTP calls fn with the sealed secret of every authenticator;
+	// if fn returns a new sealed text, it replaces the old one unless the
+	// authenticator changed meanwhile. It returns how many were replaced.
+	// It serves the rotation of the server's key.
+	ResealTOTP(ctx context.Context, fn func(accountID, sealed string) (string, error)) (int, error)
 }

@@ -19,4 +19,6 @@ type Stores struct {
 	// Personal exports and erases everything the other stores hold
 	// about an account, in one snapshot and one transaction.
 	Personal PersonalData
+
+	Consultation ConsultationStore
 }

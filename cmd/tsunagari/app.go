@@ -17,6 +17,7 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/consulting"
 	"tsunagari/internal/demo"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
@@ -118,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sealer, err := auth.NewSealer(key)
+	sealer, err := loadSealer(c, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
 	var logins []web.DemoLogin
 	if c.Demo {
-		if logins, err = loadDemo(ctx, stores, hasher, c.Seed, 1, m.Logger); err != nil {
+		if logins, err = loadDemo(ctx, stores, hasher, sealer, c.Seed, 1, m.Logger); err != nil {
 			return err
 		}
 	}
@@ -157,6 +158,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		authSvc.MFAExempt = func(a *tsunagari.Account) bool { return exempt[a.Email] }
 	}
+	consultingSvc := &consulting.Service{Store: stores.Consultation, Accounts: stores.Accounts, Sealer: sealer,
+		Catalog: catalog, BaseURL: baseURL, Audit: auditSvc, Now: time.Now}
 	m.server, err = web.New(&web.Server{
 		Auth: authSvc,
 		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
@@ -165,6 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Audit:         auditSvc,
 		Privacy:       &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now},
 		Surveys:       surveys,
+		Consulting:    consultingSvc,
 		Catalog:       catalog,
 		Logger:        m.Logger,
 		Ready:         db.Ping,
@@ -189,6 +193,7 @@ func (m *Main) Run(ctx context.Context) error {
 	jobs, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	go m.sweepSessions(jobs, stores.Sessions)
+	go consultingSvc.RunReminders(jobs, 5*time.Minute, func(err error) { m.Logger.Error("booking reminders", "err", err) })
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
 			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}
@@ -267,7 +272,7 @@ func redactDSN(dsn string) string {
 
 // loadDemo fills an empty database with demo data; a database that holds
 // accounts already is left alone.
-func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher, seed int64, scale int, logger *slog.Logger) ([]web.DemoLogin, error) {
+func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher, sealer *auth.Sealer, seed int64, scale int, logger *slog.Logger) ([]web.DemoLogin, error) {
 	var logins []web.DemoLogin
 	for _, d := range demo.DemoAccounts() {
 		logins = append(logins, web.DemoLogin{Email: d.Email, Role: d.Role, Description: d.Description, DescriptionEn: d.DescriptionEn})
@@ -287,6 +292,9 @@ func loadDemo(ctx context.Context, stores tsunagari.Stores, hasher *auth.Hasher,
 	start := time.Now()
 	g := &demo.Generator{Stores: stores, Seed: seed, Scale: scale, Now: time.Now(), PasswordHash: hash,
 		Logger: logger, Steps: demo.DefaultSteps()}
+	if sealer != nil {
+		g.Sealer = sealer
+	}
 	if _, err := g.Run(ctx); err != nil {
 		return nil, fmt.Errorf("demo data: %w", err)
 	}
@@ -312,11 +320,12 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string) 
 }
 
 func runDemo(ctx context.Context, args []string, getenv func(string) string) error {
-	var dsn string
+	var dsn, keyFile string
 	var seed int64
 	var scale int
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dbFlag(fs, &dsn)
+	keyFileFlag(fs, &keyFile)
 	fs.Int64Var(&seed, "seed", 1, "seed of the generated data")
 	fs.IntVar(&scale, "scale", 1, "1 for the demo; N for N×1,000 members and more orgs (benchmarks)")
 	if err := parse(fs, args, getenv); err != nil {
@@ -331,7 +340,17 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string) err
 	}
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if _, err := loadDemo(ctx, db.Stores(), auth.NewHasher(auth.DefaultParams, 4), seed, scale, logger); err != nil {
+	// The demo's consultation records are sealed with the key the server
+	// will use: the same one "serve --demo" would find or create.
+	sealer, err := loadSealer(Config{DB: dsn, Demo: true, SecretKeyFile: keyFile, SecretKey: getenv("TSUNAGARI_SECRET_KEY")}, logger)
+	switch {
+	case errors.Is(err, errNoSecretKey):
+		logger.Info("no secret key: the demo's past consultations get no notes or reflections")
+		sealer = nil
+	case err != nil:
+		return err
+	}
+	if _, err := loadDemo(ctx, db.Stores(), auth.NewHasher(auth.DefaultParams, 4), sealer, seed, scale, logger); err != nil {
 		return err
 	}
 	fmt.Printf("demo data in %s; every demo account's password is %q\n", redactDSN(dsn), demo.Password)

@@ -29,6 +29,10 @@ type Config struct {
 	// from TSUNAGARI_SECRET_KEY only (never a flag, which ps would show).
 	SecretKeyFile string
 	SecretKey     string
+	// PreviousSecretKeys are the keys a rotation replaced, from
+	// TSUNAGARI_PREVIOUS_SECRET_KEYS only: records sealed with them still
+	// open until "tsunagari rekey" moves them to the current key.
+	PreviousSecretKeys string
 }
 
 // envName is the environment variable of a flag: --base-url is
@@ -98,11 +102,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long to let requests finish at shutdown")
-	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key (32 random bytes in base64) that encrypts two-step sign-in secrets; or set TSUNAGARI_SECRET_KEY")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key (32 random bytes in base64) that encrypts two-step sign-in secrets and consultation records; or set TSUNAGARI_SECRET_KEY")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
 	c.SecretKey = getenv("TSUNAGARI_SECRET_KEY")
+	c.PreviousSecretKeys = getenv("TSUNAGARI_PREVIOUS_SECRET_KEYS")
 	switch c.LogFormat {
 	case "text", "json":
 	default:

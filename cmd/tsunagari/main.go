@@ -43,6 +43,7 @@ Usage:
   tsunagari audit verify [--db …]
   tsunagari backup  [--db …] --out FILE
   tsunagari restore --from FILE [--db NEW-FILE | --db postgres://…]
+  tsunagari rekey   [--db …] [--secret-key-file …]
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
@@ -53,6 +54,11 @@ never stored in the database: TSUNAGARI_SECRET_KEY, or a file named by
 --secret-key-file, holding 32 random bytes in base64 (for example from
 "openssl rand -base64 32"). With --demo and a SQLite database, a key file
 is created next to the database if none is given.
+
+The same key encrypts consultation notes and reflections. To rotate it,
+put the new key on the first line of the key file and keep the old one on
+the next line (or set TSUNAGARI_PREVIOUS_SECRET_KEYS), restart, run
+"tsunagari rekey", then remove the old key.
 Run "tsunagari COMMAND --help" for the flags of a command.
 `
 
@@ -85,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runBackup(ctx, args, getenv, os.Stdout)
 	case "restore":
 		return runRestore(ctx, args, getenv, os.Stdout)
+	case "rekey":
+		return runRekey(ctx, args, getenv, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil

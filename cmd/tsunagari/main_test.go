@@ -63,7 +63,7 @@ func TestParseFlagsEnv(t *testing.T) {
 	// Every field of Config has a flag, and every flag is covered here.
 	// The key itself is read from TSUNAGARI_SECRET_KEY only: a flag would
 	// show it in the process list.
-	covered := map[string]bool{"SecretKey": true}
+	covered := map[string]bool{"SecretKey": true, "PreviousSecretKeys": true}
 	for _, s := range serveSettings {
 		covered[s.field] = true
 	}
@@ -174,5 +174,12 @@ func TestSecretKeyOnlyFromEnvironment(t *testing.T) {
 	}
 	if err := NewMain().ParseFlags([]string{"--secret-key", "a2V5"}, env(nil)); err == nil {
 		t.Error("--secret-key was accepted; the key must not be a flag")
+	}
+	m = NewMain()
+	if err := m.ParseFlags(nil, env(map[string]string{"TSUNAGARI_PREVIOUS_SECRET_KEYS": "b2xk"})); err != nil || m.Config.PreviousSecretKeys != "b2xk" {
+		t.Errorf("PreviousSecretKeys = %q, %v; want it from TSUNAGARI_PREVIOUS_SECRET_KEYS", m.Config.PreviousSecretKeys, err)
+	}
+	if err := NewMain().ParseFlags([]string{"--previous-secret-keys", "b2xk"}, env(nil)); err == nil {
+		t.Error("--previous-secret-keys was accepted; keys must not be flags")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
+	"unicode"
 
 	"tsunagari/internal/auth"
 )
@@ -43,7 +45,20 @@ func loadSecretKey(c Config, logger *slog.Logger) ([]byte, error) {
 	return nil, errNoSecretKey
 }
 
+// readKeyFile returns the current key of a key file: its first key.
 func readKeyFile(path string, logger *slog.Logger) ([]byte, error) {
+	keys, err := readKeyFileAll(path, logger)
+	if err != nil {
+		return nil, err
+	}
+	return keys[0], nil
+}
+
+// readKeyFileAll returns every key of a key file, one per line, blank
+// lines and lines starting with # skipped: the current key first, then
+// the previous keys that a rotation keeps until "tsunagari rekey" has
+// moved everything to the current one.
+func readKeyFileAll(path string, logger *slog.Logger) ([][]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
@@ -55,9 +70,49 @@ func readKeyFile(path string, logger *slog.Logger) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	key, err := auth.ParseKey(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var keys [][]byte
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, err := auth.ParseKey(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s, line %d: %w", path, i+1, err)
+		}
+		keys = append(keys, key)
 	}
-	return key, nil
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: %w", path, errNoKeyInFile)
+	}
+	return keys, nil
+}
+
+var errNoKeyInFile = errors.New("secret key: the file holds no key")
+
+// loadSealer returns the sealer of the server's key: the current key from
+// loadSecretKey, and the previous keys of a rotation, from the further
+// lines of --secret-key-file or from TSUNAGARI_PREVIOUS_SECRET_KEYS
+// (separated by commas or white space).
+func loadSealer(c Config, logger *slog.Logger) (*auth.Sealer, error) {
+	key, err := loadSecretKey(c, logger)
+	if err != nil {
+		return nil, err
+	}
+	var previous [][]byte
+	if c.SecretKeyFile != "" {
+		all, err := readKeyFileAll(c.SecretKeyFile, logger)
+		if err != nil {
+			return nil, err
+		}
+		previous = all[1:]
+	}
+	for _, text := range strings.FieldsFunc(c.PreviousSecretKeys, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		k, err := auth.ParseKey(text)
+		if err != nil {
+			return nil, fmt.Errorf("TSUNAGARI_PREVIOUS_SECRET_KEYS: %w", err)
+		}
+		previous = append(previous, k)
+	}
+	return auth.NewSealer(key, previous...)
 }

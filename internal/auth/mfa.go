@@ -439,3 +439,16 @@ func (s *Service) DisableMFA(ctx context.Context, actor *tsunagari.Account, pass
 	}
 	return s.record(ctx, tsunagari.AuditMFADisable, actor.ID, tsunagari.OutcomeSuccess, c, "")
 }
+
+// ResealTOTP moves every authenticator secret sealed under a previous key
+// of sealer to its current key, and reports how many it moved: part of a
+// rotation of the server's key.
+func ResealTOTP(ctx context.Context, store tsunagari.MFAStore, sealer *Sealer) (int, error) {
+	return store.ResealTOTP(ctx, func(accountID, sealed string) (string, error) {
+		moved, err := sealer.Reseal(sealed, sealContext(accountID))
+		if err != nil {
+			return "", fmt.Errorf("authenticator of %s: %w", accountID, err)
+		}
+		return moved, nil
+	})
+}

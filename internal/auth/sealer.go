@@ -17,12 +17,35 @@ const KeySize = 32
 // Sealer encrypts small secrets, such as TOTP secrets, with AES-256-GCM
 // under the server's key, which lives in a file or the environment and
 // never in the database. A stolen database therefore yields no secret.
+//
+// A Sealer may also hold previous keys, for rotation: it seals with the
+// current key only and opens with any of them, so that values sealed
+// before a rotation keep opening until Reseal has moved them to the
+// current key.
 type Sealer struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous []cipher.AEAD
 }
 
-// NewSealer returns a Sealer for a KeySize-byte key.
-func NewSealer(key []byte) (*Sealer, error) {
+// NewSealer returns a Sealer for a KeySize-byte key and, optionally, the
+// keys it replaced.
+func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealer{aead: aead}
+	for i, k := range previous {
+		old, err := newAEAD(k)
+		if err != nil {
+			return nil, fmt.Errorf("previous key %d: %w", i+1, err)
+		}
+		s.previous = append(s.previous, old)
+	}
+	return s, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("secret key: %d bytes, want %d", len(key), KeySize)
 	}
@@ -30,11 +53,7 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 // ParseKey reads a key written as base64 (standard or URL alphabet, with
@@ -73,20 +92,42 @@ func (s *Sealer) Seal(plaintext []byte, context string) string {
 	return sealVersion + base64.RawURLEncoding.EncodeToString(out)
 }
 
-// Open decrypts a value from Seal with the same context.
+// Open decrypts a value from Seal with the same context, under the
+// current key or a previous one.
 func (s *Sealer) Open(sealed, context string) ([]byte, error) {
+	plain, _, err := s.open(sealed, context)
+	return plain, err
+}
+
+// open returns the plaintext and whether the current key opened it.
+func (s *Sealer) open(sealed, context string) ([]byte, bool, error) {
 	body, ok := strings.CutPrefix(sealed, sealVersion)
 	if !ok {
-		return nil, errUnseal
+		return nil, false, errUnseal
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil || len(raw) < s.aead.NonceSize() {
-		return nil, errUnseal
+		return nil, false, errUnseal
 	}
 	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, raw[:n], raw[n:], []byte(context))
-	if err != nil {
-		return nil, errUnseal
+	if plain, err := s.aead.Open(nil, raw[:n], raw[n:], []byte(context)); err == nil {
+		return plain, true, nil
 	}
-	return plain, nil
+	for _, old := range s.previous {
+		if plain, err := old.Open(nil, raw[:n], raw[n:], []byte(context)); err == nil {
+			return plain, false, nil
+		}
+	}
+	return nil, false, errUnseal
+}
+
+// Reseal returns sealed moved to the current key: "" if it is sealed
+// under the current key already, or a new sealed value if a previous key
+// opened it. It fails if no key opens it.
+func (s *Sealer) Reseal(sealed, context string) (string, error) {
+	plain, current, err := s.open(sealed, context)
+	if err != nil || current {
+		return "", err
+	}
+	return s.Seal(plain, context), nil
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/consulting"
 )
 
 // Password is the password of every demo account.
@@ -54,6 +55,9 @@ type Generator struct {
 	Logger *slog.Logger
 	// Steps run in order; nil means DefaultSteps.
 	Steps []Step
+	// Sealer seals the records of past consultations with the server's
+	// key; nil leaves the demo's past sessions without notes.
+	Sealer consulting.Sealer
 }
 
 // Step is one capability's part of the demo.
@@ -71,6 +75,7 @@ func DefaultSteps() []Step {
 		{Name: "surveys", Run: createSurveys},
 		{Name: "hr_survey", Run: createHRSurvey},
 		{Name: "pulses", Run: createPulses},
+		{Name: "consultation", Run: createConsultation},
 	}
 }
 
@@ -109,6 +114,7 @@ func (g *Generator) Run(ctx context.Context) (*Population, error) {
 		Scale:        max(g.Scale, 1),
 		PasswordHash: g.PasswordHash,
 		Logger:       logger,
+		Sealer:       g.Sealer,
 		Personas:     map[string]*tsunagari.Account{},
 		Sampled:      g.Scale > 1,
 		byOrg:        map[string]*Employer{},
@@ -146,6 +152,8 @@ type Population struct {
 	Scale        int // 1 for the normal demo
 	PasswordHash string
 	Logger       *slog.Logger
+	// Sealer seals consultation records; nil if the generator has none.
+	Sealer consulting.Sealer
 
 	// Employers are the organisations in creation order. The first three
 	// are always the large manufacturer, the mid-size care company and the

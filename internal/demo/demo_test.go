@@ -369,8 +369,8 @@ func TestSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(p.WithRole(tsunagari.RoleConsultant)); got != 4 {
-		t.Errorf("WithRole(consultant) = %d accounts; want the persona and 3 more", got)
+	if got, want := len(p.WithRole(tsunagari.RoleConsultant)), len(base.WithRole(tsunagari.RoleConsultant))+3; got != want {
+		t.Errorf("WithRole(consultant) = %d accounts; want the default steps' and 3 more: %d", got, want)
 	}
 	if p.AccountCount != base.AccountCount+3 {
 		t.Errorf("AccountCount = %d; want %d", p.AccountCount, base.AccountCount+3)

@@ -119,3 +119,39 @@ func (s *MFAStore) CountRecoveryCodes(ctx context.Context, accountID string) (in
 		`SELECT count(*) FROM mfa_recovery_codes WHERE account_id = $1 AND used_at IS NULL`, accountID).Scan(&n)
 	return n, wrap("count recovery codes", err)
 }
+
+func (s *MFAStore) ResealTOTP(ctx context.Context, fn func(accountID, sealed string) (string, error)) (int, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT account_id, secret FROM mfa_totp ORDER BY account_id COLLATE "C"`)
+	if err != nil {
+		return 0, wrap("reseal totp", err)
+	}
+	type rec struct{ id, secret string }
+	var (
+		recs []rec
+		r    rec
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&r.id, &r.secret}, func() error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		return 0, wrap("reseal totp", err)
+	}
+	n := 0
+	for _, r := range recs {
+		sealed, err := fn(r.id, r.secret)
+		if err != nil {
+			return n, err
+		}
+		if sealed == "" || sealed == r.secret {
+			continue
+		}
+		tag, err := s.db.pool.Exec(ctx, `UPDATE mfa_totp SET secret = $1 WHERE account_id = $2 AND secret = $3`, sealed, r.id, r.secret)
+		if err != nil {
+			return n, wrap("reseal totp", err)
+		}
+		if tag.RowsAffected() == 1 {
+			n++
+		}
+	}
+	return n, nil
+}

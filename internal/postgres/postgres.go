@@ -114,6 +114,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Audit:    &AuditStore{db: db},
 		MFA:      &MFAStore{db: db},
 		Personal: &PersonalStore{db: db},
+
+		Consultation: &ConsultationStore{db: db},
 	}
 }
 

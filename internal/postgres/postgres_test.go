@@ -429,3 +429,10 @@ func BenchmarkCrossTab(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreateBookings books distinct slots, one transaction each with
+// its two mails, from one client and from many at once.
+func BenchmarkCreateBookings(b *testing.B) {
+	b.Run("serial", func(b *testing.B) { storetest.BenchmarkCreateBookings(b, MustOpenDB(b), false) })
+	b.Run("parallel", func(b *testing.B) { storetest.BenchmarkCreateBookings(b, MustOpenDB(b), true) })
+}

@@ -125,3 +125,42 @@ func (s *mfaStore) CountRecoveryCodes(ctx context.Context, accountID string) (in
 		`SELECT count(*) FROM mfa_recovery_codes WHERE account_id = ? AND used_at IS NULL`, accountID).Scan(&n)
 	return n, translate(err)
 }
+
+func (s *mfaStore) ResealTOTP(ctx context.Context, fn func(accountID, sealed string) (string, error)) (int, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT account_id, secret FROM mfa_totp ORDER BY account_id`)
+	if err != nil {
+		return 0, translate(err)
+	}
+	type rec struct{ id, secret string }
+	var recs []rec
+	for rows.Next() {
+		var r rec
+		if err := rows.Scan(&r.id, &r.secret); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range recs {
+		sealed, err := fn(r.id, r.secret)
+		if err != nil {
+			return n, err
+		}
+		if sealed == "" || sealed == r.secret {
+			continue
+		}
+		res, err := s.db.write.ExecContext(ctx, `UPDATE mfa_totp SET secret = ? WHERE account_id = ? AND secret = ?`, sealed, r.id, r.secret)
+		if err != nil {
+			return n, translate(err)
+		}
+		if k, _ := res.RowsAffected(); k == 1 {
+			n++
+		}
+	}
+	return n, nil
+}

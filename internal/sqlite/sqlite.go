@@ -60,6 +60,11 @@ type DB struct {
 	// Now returns the current time. Stores use it for timestamps the
 	// caller leaves zero.
 	Now func() time.Time
+
+	// group commits concurrent bookings together (group.go).
+	group *groupCommitter
+	// bookingStmts are the prepared statements of booking writes.
+	bookingStmts bookingStatements
 }
 
 // Open opens, creating it if needed, the database file at path. With
@@ -102,6 +107,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxIdleConns(readerConns)
 
 	db := &DB{write: write, read: read, Now: time.Now}
+	db.group = newGroupCommitter(db)
 	if err := db.open(ctx, opt); err != nil {
 		db.Close()
 		return nil, err
@@ -125,8 +131,10 @@ func (db *DB) open(ctx context.Context, opt Options) error {
 	return err
 }
 
-// Close closes both connection pools.
+// Close closes both connection pools, after the group commit in
+// progress, if any.
 func (db *DB) Close() error {
+	db.group.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -152,6 +160,8 @@ func (db *DB) Stores() tsunagari.Stores {
 		Audit:    &auditStore{db},
 		MFA:      &mfaStore{db},
 		Personal: &personalStore{db},
+
+		Consultation: &consultationStore{db},
 	}
 }
 

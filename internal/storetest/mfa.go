@@ -127,6 +127,38 @@ func testMFA(t *testing.T, open func(t *testing.T) Backend) {
 		}
 	})
 
+	t.Run("ResealTOTP", func(t *testing.T) {
+		s := open(t).Stores()
+		a := mustCreateAccount(t, s, account("reseal-a@example.jp"))
+		b := mustCreateAccount(t, s, account("reseal-b@example.jp"))
+		for _, acc := range []*tsunagari.Account{a, b} {
+			if err := s.MFA.SetTOTP(ctx, &tsunagari.TOTP{AccountID: acc.ID, Secret: "old-" + acc.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.MFA.ConfirmTOTP(ctx, a.ID, 7, t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]string{}
+		n, err := s.MFA.ResealTOTP(ctx, func(id, sealed string) (string, error) {
+			seen[id] = sealed
+			if id == a.ID {
+				return "new-" + id, nil
+			}
+			return "", nil
+		})
+		if err != nil || n != 1 || seen[a.ID] != "old-"+a.ID || seen[b.ID] != "old-"+b.ID {
+			t.Fatalf("ResealTOTP = %d, %v, saw %v; want one replaced of two", n, err, seen)
+		}
+		got, _ := s.MFA.FindTOTP(ctx, a.ID)
+		if got.Secret != "new-"+a.ID || !got.Enabled() || got.LastStep != 7 {
+			t.Errorf("after ResealTOTP = %+v, want the new secret, still confirmed at step 7", got)
+		}
+		if got, _ := s.MFA.FindTOTP(ctx, b.ID); got.Secret != "old-"+b.ID {
+			t.Errorf("an authenticator fn left alone changed: %q", got.Secret)
+		}
+	})
+
 	t.Run("PendingSessions", func(t *testing.T) {
 		s := open(t).Stores()
 		a := mustCreateAccount(t, s, account("pending@example.jp"))

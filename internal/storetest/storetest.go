@@ -39,6 +39,9 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("MFA", func(t *testing.T) { testMFA(t, open) })
 	t.Run("PersonalData", func(t *testing.T) { testPersonalData(t, open) })
+	t.Run("Consultants", func(t *testing.T) { testConsultants(t, open) })
+	t.Run("Bookings", func(t *testing.T) { testBookings(t, open) })
+	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
 }
 
 // t0 is the fixed clock of the contract tests: whole seconds, UTC.

@@ -66,6 +66,9 @@ const (
 
 // relations lists the relations a kind of object has.
 func (k objectKind) relations() []string {
+	if rels, ok := consultationRelations(k); ok {
+		return rels
+	}
 	switch k {
 	case noObject:
 		return []string{relNone}
@@ -472,6 +475,9 @@ func (w *world) object(kind objectKind, rel string, a *actor) string {
 			t.Fatal(err)
 		}
 		return in.ID
+	}
+	if id, ok := w.consultationObject(kind, rel, a); ok {
+		return id
 	}
 	t.Fatalf("no object of kind %q", kind)
 	return ""

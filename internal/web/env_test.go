@@ -20,6 +20,7 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/consulting"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
@@ -87,6 +88,8 @@ type testEnv struct {
 	// enrol, by email.
 	secrets sync.Map
 	hash    string // testPassword, hashed
+	// consulting is the server's consultation service.
+	consulting *consulting.Service
 }
 
 // newTestEnv returns a server on SQLite.
@@ -125,16 +128,19 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	authSvc.MFA, authSvc.Sealer = e.stores.MFA, e.sealer
 	authSvc.Now = e.now
 	e.auth = authSvc
+	e.consulting = &consulting.Service{Store: e.stores.Consultation, Accounts: e.stores.Accounts, Sealer: e.sealer,
+		Catalog: catalog, BaseURL: baseURL, Audit: e.audit, Now: time.Now}
 	e.srv, err = web.New(&web.Server{
-		Auth:    authSvc,
-		Orgs:    &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
-		Mail:    &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit, Accounts: e.stores.Accounts},
-		Audit:   e.audit,
-		Privacy: &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now},
-		Surveys: surveys,
-		Catalog: catalog,
-		Logger:  logger,
-		Ready:   db.Ping,
+		Auth:       authSvc,
+		Orgs:       &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
+		Mail:       &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit, Accounts: e.stores.Accounts},
+		Audit:      e.audit,
+		Privacy:    &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now},
+		Surveys:    surveys,
+		Catalog:    catalog,
+		Consulting: e.consulting,
+		Logger:     logger,
+		Ready:      db.Ping,
 	})
 	if err != nil {
 		t.Fatal(err)

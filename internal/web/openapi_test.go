@@ -37,6 +37,8 @@ var wantOperationIDs = []string{
 	"listInstruments", "getInstrument", "getMyResults", "createRound", "submitResponse",
 	"createInstrument", "listRounds", "getRoundReport", "getCrossTab", "exportCrossTab",
 	"listAuditEvents", "exportMyData", "deleteMe",
+	"listConsultants", "getConsultant", "listSlots", "listBookings", "createBooking", "getBooking",
+	"cancelBooking", "confirmBooking", "rescheduleBooking", "getNote", "writeNote", "getReflection", "writeReflection",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -680,6 +682,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(leaver, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+pw+`","confirm":true}`, 204)
 	v.call(leaver, "getMe", "GET", "/api/v1/me", "", 401)
 	v.call(op, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+testPassword+`","confirm":true}`, 409) // the only operator
+	consultationScenario(t, e, v)
 
 	for _, id := range wantOperationIDs {
 		if !v.ok[id] {

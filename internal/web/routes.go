@@ -79,6 +79,26 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /rounds/{id}", s.signedIn(s.roundForm))
 	mux.Handle("POST /rounds/{id}", s.signedIn(s.respond))
 
+	// External consultation: consultants, booking, and the records of a
+	// session, which only its two sides reach.
+	mux.Handle("GET /consultants", s.signedIn(s.consultants))
+	mux.Handle("GET /consultants/{id}", s.signedIn(s.consultant))
+	mux.Handle("POST /consultants/{id}/book", s.signedIn(s.book))
+	mux.Handle("GET /bookings", s.signedIn(s.bookings))
+	mux.Handle("GET /bookings/{id}", s.signedIn(s.booking))
+	mux.Handle("GET /bookings/{id}/ics", s.signedIn(s.bookingICS))
+	mux.Handle("POST /bookings/{id}/cancel", s.signedIn(s.cancelBooking))
+	mux.Handle("POST /bookings/{id}/confirm", s.signedIn(s.confirmBooking))
+	mux.Handle("POST /bookings/{id}/reschedule", s.signedIn(s.rescheduleBooking))
+	mux.Handle("POST /bookings/{id}/meeting-url", s.signedIn(s.setMeetingURL))
+	mux.Handle("POST /bookings/{id}/note", s.signedIn(s.writeNote))
+	mux.Handle("POST /bookings/{id}/reflection", s.signedIn(s.writeReflection))
+	mux.Handle("GET /consultant/schedule", s.signedIn(s.schedule))
+	mux.Handle("GET /consultant/profile", s.signedIn(s.profile))
+	mux.Handle("POST /consultant/profile", s.signedIn(s.saveProfile))
+	mux.Handle("GET /consultant/availability", s.signedIn(s.availability))
+	mux.Handle("POST /consultant/availability", s.signedIn(s.saveAvailability))
+
 	// HR administration of one's own org.
 	mux.Handle("GET /hr/departments", s.signedIn(s.departments))
 	mux.Handle("POST /hr/departments", s.signedIn(s.createDepartment))
@@ -107,6 +127,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /operator/outbox", s.signedIn(s.outbox))
 	mux.Handle("GET /operator/audit", s.signedIn(s.auditLog))
 	mux.Handle("GET /operator/audit.csv", s.signedIn(s.auditCSV))
+	mux.Handle("GET /operator/consultants", s.signedIn(s.verification))
+	mux.Handle("POST /operator/consultants/{id}/verify", s.signedIn(s.verify))
 
 	// JSON API.
 	mux.Handle("GET /api/v1/openapi.json", s.api(s.apiOpenAPI))
@@ -146,6 +168,19 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /api/v1/rounds/{id}/crosstab", s.api(s.apiCrossTab))
 	mux.Handle("GET /api/v1/rounds/{id}/crosstab.csv", s.api(s.crossTabCSV))
 	mux.Handle("GET /api/v1/audit-events", s.api(s.apiAuditEvents))
+	mux.Handle("GET /api/v1/consultants", s.api(s.apiConsultants))
+	mux.Handle("GET /api/v1/consultants/{id}", s.api(s.apiConsultant))
+	mux.Handle("GET /api/v1/consultants/{id}/slots", s.api(s.apiSlots))
+	mux.Handle("GET /api/v1/bookings", s.api(s.apiBookings))
+	mux.Handle("POST /api/v1/bookings", s.api(s.apiCreateBooking))
+	mux.Handle("GET /api/v1/bookings/{id}", s.api(s.apiBooking))
+	mux.Handle("POST /api/v1/bookings/{id}/cancel", s.api(s.apiCancelBooking))
+	mux.Handle("POST /api/v1/bookings/{id}/confirm", s.api(s.apiConfirmBooking))
+	mux.Handle("POST /api/v1/bookings/{id}/reschedule", s.api(s.apiRescheduleBooking))
+	mux.Handle("GET /api/v1/bookings/{id}/note", s.api(s.apiNote))
+	mux.Handle("PUT /api/v1/bookings/{id}/note", s.api(s.apiWriteNote))
+	mux.Handle("GET /api/v1/bookings/{id}/reflection", s.api(s.apiReflection))
+	mux.Handle("PUT /api/v1/bookings/{id}/reflection", s.api(s.apiWriteReflection))
 	mux.Handle("/api/", s.api(s.apiNotFound))
 	mux.Handle("/", s.page(s.notFound))
 }

@@ -16,6 +16,7 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/consulting"
 	"tsunagari/internal/i18n"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
@@ -43,8 +44,10 @@ type Server struct {
 	Surveys *survey.Service
 	Audit   *audit.Service
 	Privacy *privacy.Service
-	Catalog *i18n.Catalog
-	Logger  *slog.Logger
+	// Consulting runs external consultation: profiles, bookings, records.
+	Consulting *consulting.Service
+	Catalog    *i18n.Catalog
+	Logger     *slog.Logger
 	// Ready reports whether the server can take traffic (the database answers).
 	Ready func(ctx context.Context) error
 	// SecureCookies marks cookies Secure and sends HSTS; set it when the

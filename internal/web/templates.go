@@ -5,7 +5,9 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
+	"time"
 
 	"tsunagari"
 	"tsunagari/internal/i18n"
@@ -31,6 +33,44 @@ var funcs = template.FuncMap{
 	"list": func(s ...string) []string { return s },
 	// inc adds one, for colspans that cover a row label too.
 	"inc": func(n int) int { return n + 1 },
+	// theme names a consultation theme in the page's language.
+	"theme": themeLabel,
+	// text picks the page's language of a bilingual wording.
+	"text": func(l i18n.Printer, t tsunagari.Text) string { return t.In(l.Lang) },
+	"has":  func(list []string, v string) bool { return slices.Contains(list, v) },
+	// hhmm writes the time of day of t in loc.
+	"hhmm":         func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+	"slotValue":    slotValue,
+	"statusKey":    func(s tsunagari.BookingStatus) string { return "consultation.status." + string(s) },
+	"weekdayKey":   func(d time.Weekday) string { return "weekday." + strings.ToLower(d.String()[:3]) },
+	"weekdayField": func(d time.Weekday) string { return fmt.Sprintf("weekly_%d", d) },
+	// vocab lists a controlled vocabulary by name, for forms.
+	"vocab": func(name string) []string {
+		switch name {
+		case "industries":
+			return tsunagari.Industries
+		case "jobFamilies":
+			return tsunagari.JobFamilies
+		case "ageBands":
+			return tsunagari.AgeBands
+		case "languages":
+			return tsunagari.ConsultationLanguages
+		case "genders":
+			return tsunagari.Genders
+		}
+		return nil
+	},
+	"themes":      func() []tsunagari.Theme { return tsunagari.Themes },
+	"prefectures": func() []tsunagari.Prefecture { return tsunagari.Prefectures },
+	// dict2 hands a nested template the page and one item of a list.
+	"dict2": func(p page, item any) pageItem { return pageItem{Page: p, Item: item} },
+	"list5": func() []int { return []int{1, 2, 3, 4, 5} },
+}
+
+// pageItem is what dict2 passes to a nested template.
+type pageItem struct {
+	Page page
+	Item any
 }
 
 // parsePages parses every page template together with the layout, once at
