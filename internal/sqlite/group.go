@@ -26,11 +26,12 @@ type groupWrite struct {
 }
 
 type groupCommitter struct {
-	db    *DB
-	queue chan *groupWrite
-	start sync.Once
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	db      *DB
+	queue   chan *groupWrite
+	start   sync.Once
+	stop    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup
 }
 
 // inGroupTx runs fn like inTx, possibly in one transaction with other
@@ -60,9 +61,10 @@ func newGroupCommitter(db *DB) *groupCommitter {
 	return &groupCommitter{db: db, queue: make(chan *groupWrite), stop: make(chan struct{})}
 }
 
-// close stops the committer after the batch in progress.
+// close stops the committer after the batch in progress. Closing it
+// again does nothing, as closing a DB twice does nothing.
 func (g *groupCommitter) close() {
-	close(g.stop)
+	g.stopped.Do(func() { close(g.stop) })
 	g.wg.Wait()
 }
 
