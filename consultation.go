@@ -566,6 +566,12 @@ const (
 // The consultant's time is held from Start until End plus the buffer:
 // BlockedUntil. No two active bookings of one consultant ever overlap in
 // [Start, BlockedUntil); bookings that merely touch are fine.
+//
+// A side that deletes their account leaves the booking: ConsultantID is
+// "" once the consultant has left (the booking stays the member's, and
+// an upcoming one is cancelled), MemberID is "" once the member has left
+// (the booking stays only if the consultant wrote a note on it, as the
+// consultant's record, until NoteRetentionYears after the session).
 type Booking struct {
 	ID           string        `json:"id"`
 	ConsultantID string        `json:"consultantId"`
@@ -863,4 +869,18 @@ type ConsultationStore interface {
 	// a new sealed text, it replaces the old one unless the record
 	// changed meanwhile. It returns how many were replaced.
 	Reseal(ctx context.Context, fn func(SealedRecord) (string, error)) (int, error)
+	// PurgeKeptNotes deletes the bookings whose member has left and
+	// which ended before endedBefore, with the notes kept on them, and
+	// returns how many it deleted.
+	PurgeKeptNotes(ctx context.Context, endedBefore time.Time) (int, error)
 }
+
+// NoteRetentionYears is how long a consultant's note on a session is kept
+// after the member deleted their account: until this many years after
+// the session ended, sealed, readable by the consultant only and linked
+// to no one. No statute sets a period for a キャリアコンサルタント's
+// records; the note is the consultant's professional record, which they
+// may need to answer for the session, and claims about a session, which
+// the member knows of from the day it took place, lapse after five years
+// (民法 166条1項1号). SECURITY.md explains.
+const NoteRetentionYears = 5

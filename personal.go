@@ -42,11 +42,22 @@ const (
 	PersonalAuditEvent     = "audit_event"     // an audit entry the person caused or that concerns them
 )
 
+// Kinds of personal record of surveys authored and of consultation.
+const (
+	PersonalInstrument   = "instrument_authored"     // a survey instrument the person wrote as HR
+	PersonalConsultant   = "consultant_profile"      // the person's profile and hours as a consultant
+	PersonalBooking      = "booking"                 // a consultation the person booked
+	PersonalReflection   = "consultation_reflection" // the person's own reflection on a consultation
+	PersonalConsultation = "consultation_held"       // a consultation the person held as its consultant
+	PersonalNote         = "consultation_note"       // the person's note, as consultant, on a consultation
+)
+
 // PersonalKinds lists every kind in the order a copy shows them.
 var PersonalKinds = []string{
 	PersonalAccount, PersonalRole, PersonalEmployment, PersonalResponse, PersonalParticipation,
 	PersonalInvitation, PersonalInvitationSent, PersonalRoundSent, PersonalSession, PersonalAPIToken,
 	PersonalPasswordReset, PersonalAuthenticator, PersonalRecoveryCode, PersonalMail, PersonalAuditEvent,
+	PersonalInstrument, PersonalConsultant, PersonalBooking, PersonalReflection, PersonalConsultation, PersonalNote,
 }
 
 // PersonalData is implemented by every store that keeps data about
@@ -54,9 +65,12 @@ var PersonalKinds = []string{
 //
 // Erasure removes what identifies the person or was said by them. What a
 // store keeps after it must not lead back to the person: anonymous and
-// attributed answers (never linked to anyone), published aggregates, and
-// the audit trail, whose entries name the account by its random ID only
-// and are kept as the security record the law expects (see SECURITY.md).
+// attributed answers (never linked to anyone), published aggregates, the
+// audit trail, whose entries name the account by its random ID only and
+// are kept as the security record the law expects, and a consultant's
+// sealed note on a session the person had, unlinked from them and kept
+// for the consultant until NoteRetentionYears after the session (see
+// SECURITY.md).
 type PersonalData interface {
 	// ExportPersonalData returns everything the store holds about the
 	// account, for the person's own copy. Secrets are left out: that a
@@ -69,6 +83,26 @@ type PersonalData interface {
 	// account itself last, and returns ErrNotFound for an unknown account.
 	ErasePersonalData(ctx context.Context, accountID string) error
 }
+
+// PersonalStore is Stores.Personal: every store's part at once.
+type PersonalStore interface {
+	PersonalData
+	// EraseAccount erases as ErasePersonalData does and, in the same
+	// transaction, stores mails that tell other people what ends with the
+	// account: the other side of each upcoming consultation. The mails
+	// must not name the person.
+	EraseAccount(ctx context.Context, accountID string, mails []*Mail) error
+}
+
+// Sealed is a value a store holds sealed with the server's key, such as a
+// note or a reflection: the store cannot read it and puts it into a
+// record as it is. The service that holds the key opens it before the
+// copy reaches the person (privacy.Part), and a copy that still holds a
+// Sealed value is refused. Its JSON never shows the ciphertext.
+type Sealed string
+
+// MarshalJSON writes a placeholder instead of the ciphertext.
+func (Sealed) MarshalJSON() ([]byte, error) { return []byte(`"(sealed)"`), nil }
 
 // PersonalExport is a person's copy of their data: what they download as
 // JSON and read as a page.

@@ -18,7 +18,7 @@ type Stores struct {
 	MFA      MFAStore
 	// Personal exports and erases everything the other stores hold
 	// about an account, in one snapshot and one transaction.
-	Personal PersonalData
+	Personal PersonalStore
 
 	Consultation ConsultationStore
 }

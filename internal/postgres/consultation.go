@@ -345,9 +345,10 @@ func scanBooking(row scanner) (*tsunagari.Booking, error) {
 	var (
 		b                                    tsunagari.Booking
 		status, themes, confirmedThemes      string
+		consultantID, memberID               *string
 		key, cancelledBy, movedFrom, movedTo *string
 	)
-	if err := row.Scan(&b.ID, &b.ConsultantID, &b.MemberID, &b.Start, &b.End, &b.BlockedUntil, &status, &themes,
+	if err := row.Scan(&b.ID, &consultantID, &memberID, &b.Start, &b.End, &b.BlockedUntil, &status, &themes,
 		&confirmedThemes, &b.MeetingURL, &key, &b.CreatedAt, &b.ConfirmedAt, &b.CancelledAt, &cancelledBy, &b.LateCancel,
 		&movedFrom, &movedTo, &b.RemindedAt); err != nil {
 		return nil, err
@@ -362,6 +363,7 @@ func scanBooking(row scanner) (*tsunagari.Booking, error) {
 	b.Status = tsunagari.BookingStatus(status)
 	b.Start, b.End, b.BlockedUntil, b.CreatedAt = b.Start.UTC(), b.End.UTC(), b.BlockedUntil.UTC(), b.CreatedAt.UTC()
 	b.ConfirmedAt, b.CancelledAt, b.RemindedAt = utcPtr(b.ConfirmedAt), utcPtr(b.CancelledAt), utcPtr(b.RemindedAt)
+	b.ConsultantID, b.MemberID = nullEmpty(consultantID), nullEmpty(memberID)
 	b.IdempotencyKey, b.CancelledBy = nullEmpty(key), nullEmpty(cancelledBy)
 	b.RescheduledFrom, b.RescheduledTo = nullEmpty(movedFrom), nullEmpty(movedTo)
 	return &b, nil
@@ -727,4 +729,14 @@ func (s *ConsultationStore) Reseal(ctx context.Context, fn func(tsunagari.Sealed
 		}
 	}
 	return n, nil
+}
+
+// PurgeKeptNotes deletes the bookings whose member has left and which
+// ended before endedBefore; their notes go with them.
+func (s *ConsultationStore) PurgeKeptNotes(ctx context.Context, endedBefore time.Time) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM bookings WHERE member_id IS NULL AND ends_at < $1`, stamp(endedBefore))
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int(tag.RowsAffected()), nil
 }

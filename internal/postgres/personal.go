@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,12 +29,13 @@ type personalPart interface {
 	erasePersonal(ctx context.Context, tx pgx.Tx, accountID string) error
 }
 
-// PersonalStore implements tsunagari.PersonalData for the whole database.
+// PersonalStore implements tsunagari.PersonalStore for the whole
+// database.
 type PersonalStore struct {
 	db *DB
 }
 
-var _ tsunagari.PersonalData = (*PersonalStore)(nil)
+var _ tsunagari.PersonalStore = (*PersonalStore)(nil)
 
 // personalParts returns every store's part in a fixed order, the account
 // store last: the others may need the account's address to find rows.
@@ -68,7 +70,15 @@ func (s *PersonalStore) ExportPersonalData(ctx context.Context, accountID string
 	return out, err
 }
 
+// ErasePersonalData erases everything about the account, the account
+// itself last, in one transaction.
 func (s *PersonalStore) ErasePersonalData(ctx context.Context, accountID string) error {
+	return s.EraseAccount(ctx, accountID, nil)
+}
+
+// EraseAccount erases as ErasePersonalData does and stores the mails in
+// the same transaction.
+func (s *PersonalStore) EraseAccount(ctx context.Context, accountID string, mails []*tsunagari.Mail) error {
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		// Lock the account first: nothing about it may be added while it
 		// is being erased.
@@ -81,7 +91,7 @@ func (s *PersonalStore) ErasePersonalData(ctx context.Context, accountID string)
 				return fmt.Errorf("erase personal data (%T): %w", p, translate(err))
 			}
 		}
-		return nil
+		return s.db.insertMails(ctx, tx, mails)
 	})
 }
 
@@ -334,7 +344,8 @@ func (s *OutboxStore) ErasePersonalData(ctx context.Context, id string) error {
 
 // Surveys. Personal answers are the person's and go; attributed and
 // anonymous answers were never linked to anyone and stay, so aggregates
-// do not move. Who took part in those rounds goes.
+// do not move. Who took part in those rounds goes. Rounds the person sent
+// and instruments they wrote stay with their org, without the author.
 
 func (s *SurveyStore) exportPersonal(ctx context.Context, q querier, id string) ([]tsunagari.PersonalRecord, error) {
 	return exportAll(
@@ -357,6 +368,14 @@ func (s *SurveyStore) exportPersonal(ctx context.Context, q querier, id string) 
 				SELECT id, instrument_id AS "instrumentId", instrument_version AS "instrumentVersion", mode,
 				       org_id AS "orgId", opens_at AS "opensAt", closes_at AS "closesAt", created_at AS "createdAt"
 				FROM survey_rounds WHERE created_by = $1 ORDER BY created_at`, id)
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// An instrument stays with its org when its author leaves.
+			return exportRows(ctx, q, tsunagari.PersonalInstrument, `
+				SELECT i.id AS "instrumentId", i.version AS "instrumentVersion", i.org_id AS "orgId", o.name AS "orgName",
+				       i.created_at AS "createdAt"
+				FROM survey_instruments i LEFT JOIN orgs o ON o.id = i.org_id
+				WHERE i.created_by = $1 ORDER BY i.created_at, i.id COLLATE "C", i.version`, id)
 		})
 }
 
@@ -364,17 +383,19 @@ func (s *SurveyStore) erasePersonal(ctx context.Context, tx pgx.Tx, id string) e
 	return execAll(ctx, tx, id,
 		`DELETE FROM survey_responses WHERE account_id = $1`,
 		`DELETE FROM survey_participation WHERE account_id = $1`,
-		`UPDATE survey_rounds SET created_by = NULL WHERE created_by = $1`)
+		`UPDATE survey_rounds SET created_by = NULL WHERE created_by = $1`,
+		`UPDATE survey_instruments SET created_by = NULL WHERE created_by = $1`)
 }
 
 // ExportPersonalData returns the account's personal answers, the rounds
-// it took part in and the rounds it sent.
+// it took part in, the rounds it sent and the instruments it wrote.
 func (s *SurveyStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
 	return ownExport(ctx, s.db, s, id)
 }
 
 // ErasePersonalData deletes the personal answers and the participations,
-// and unlinks the account from the rounds it sent. Pooled answers stay.
+// and unlinks the account from the rounds it sent and the instruments it
+// wrote. Pooled answers stay.
 func (s *SurveyStore) ErasePersonalData(ctx context.Context, id string) error {
 	return ownErase(ctx, s.db, s, id)
 }
@@ -436,4 +457,167 @@ func (db *DB) AccountReferences(ctx context.Context) (map[string][]string, error
 		refs[table] = append(refs[table], column)
 	}
 	return refs, rows.Err()
+}
+
+// decodeJSONFields turns fields stored as JSON text into values.
+func decodeJSONFields(recs []tsunagari.PersonalRecord, names ...string) error {
+	for _, r := range recs {
+		for _, name := range names {
+			if s, ok := r.Fields[name].(string); ok {
+				var v any
+				if err := json.Unmarshal([]byte(s), &v); err != nil {
+					return fmt.Errorf("read stored %s: %w", name, err)
+				}
+				r.Fields[name] = v
+			}
+		}
+	}
+	return nil
+}
+
+// sealedFields marks fields that hold text sealed with the server's key:
+// the service that holds the key opens them for the person's copy.
+func sealedFields(recs []tsunagari.PersonalRecord, names ...string) {
+	for _, r := range recs {
+		for _, name := range names {
+			if v, ok := r.Fields[name].(string); ok {
+				r.Fields[name] = tsunagari.Sealed(v)
+			}
+		}
+	}
+}
+
+// Consultation. As a member, the person's reflections and bookings go,
+// except a held session the consultant wrote a note on: that booking
+// stays as the consultant's record, unlinked from the person and without
+// the themes they picked, until tsunagari.NoteRetentionYears after the
+// session (PurgeKeptNotes). As a consultant, their profile, hours and
+// notes go (their copy holds the notes); their clients' bookings stay the
+// clients', without the consultant, and those still to come are
+// cancelled. A booking that neither side is left on goes.
+
+func (s *ConsultationStore) exportPersonal(ctx context.Context, q querier, id string) ([]tsunagari.PersonalRecord, error) {
+	return exportAll(
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalConsultant, `
+				SELECT c.display_name AS "displayName", c.registration_number AS "registrationNumber",
+				       c.verified_at AS "verifiedAt", c.years_of_practice AS "yearsOfPractice", c.industries,
+				       c.job_families AS "jobFamilies", c.age_band AS "ageBand", c.gender, c.themes,
+				       c.value_scores AS "values", c.message, c.languages, c.online, c.in_person AS "inPerson", c.area,
+				       c.fee_yen AS "feeYen", c.employer_paid AS "employerPaid", c.auto_accept AS "autoAccept",
+				       c.meeting_url AS "meetingUrl", c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+				       a.time_zone AS "timeZone", a.session_minutes AS "sessionMinutes", a.buffer_minutes AS "bufferMinutes",
+				       a.weekly_max AS "weeklyMax", a.closed_on_holidays AS "closedOnHolidays",
+				       (SELECT COALESCE(json_agg(json_build_object('weekday', weekday, 'start', start_minute, 'end', end_minute)
+				                                 ORDER BY weekday, start_minute), '[]')
+				        FROM availability_windows WHERE consultant_id = c.account_id) AS weekly,
+				       (SELECT COALESCE(json_agg(json_build_object('date', date, 'start', start_minute, 'end', end_minute)
+				                                 ORDER BY date COLLATE "C", start_minute), '[]')
+				        FROM availability_exceptions WHERE consultant_id = c.account_id) AS exceptions
+				FROM consultants c LEFT JOIN availabilities a ON a.consultant_id = c.account_id
+				WHERE c.account_id = $1`, id)
+			if err != nil {
+				return nil, err
+			}
+			return recs, decodeJSONFields(recs, "industries", "jobFamilies", "themes", "values", "languages")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// With whom: the consultant's public name. Whether the
+			// consultant keeps a note is said, never what it says.
+			recs, err := exportRows(ctx, q, tsunagari.PersonalBooking, `
+				SELECT b.id, b.consultant_id AS "consultantId", c.display_name AS "consultantName",
+				       b.starts_at AS "startsAt", b.ends_at AS "endsAt", b.status, b.themes,
+				       b.confirmed_themes AS "confirmedThemes", b.meeting_url AS "meetingUrl", b.created_at AS "createdAt",
+				       b.confirmed_at AS "confirmedAt", b.cancelled_at AS "cancelledAt", b.late_cancel AS "lateCancel",
+				       b.rescheduled_from AS "rescheduledFrom", b.rescheduled_to AS "rescheduledTo",
+				       EXISTS (SELECT 1 FROM consultation_notes n WHERE n.booking_id = b.id) AS "consultantNote"
+				FROM bookings b LEFT JOIN consultants c ON c.account_id = b.consultant_id
+				WHERE b.member_id = $1 ORDER BY b.starts_at, b.id COLLATE "C"`, id)
+			if err != nil {
+				return nil, err
+			}
+			return recs, decodeJSONFields(recs, "themes", "confirmedThemes")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalReflection, `
+				SELECT r.booking_id AS "bookingId", b.starts_at AS "startsAt", r.body AS items, r.rating,
+				       r.share_rating AS "shareRating", r.shared, r.updated_at AS "updatedAt"
+				FROM consultation_reflections r JOIN bookings b ON b.id = r.booking_id
+				WHERE r.member_id = $1 ORDER BY b.starts_at, r.booking_id COLLATE "C"`, id)
+			if err != nil {
+				return nil, err
+			}
+			sealedFields(recs, "items")
+			return recs, decodeJSONFields(recs, "shared")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// Sessions held as the consultant; who the member was is the
+			// member's to know, and not here.
+			recs, err := exportRows(ctx, q, tsunagari.PersonalConsultation, `
+				SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", status, confirmed_themes AS "confirmedThemes",
+				       meeting_url AS "meetingUrl", created_at AS "createdAt", confirmed_at AS "confirmedAt",
+				       cancelled_at AS "cancelledAt"
+				FROM bookings WHERE consultant_id = $1 ORDER BY starts_at, id COLLATE "C"`, id)
+			if err != nil {
+				return nil, err
+			}
+			return recs, decodeJSONFields(recs, "confirmedThemes")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalNote, `
+				SELECT n.booking_id AS "bookingId", b.starts_at AS "startsAt", n.body AS text, n.updated_at AS "updatedAt"
+				FROM consultation_notes n JOIN bookings b ON b.id = n.booking_id
+				WHERE n.consultant_id = $1 ORDER BY b.starts_at, n.booking_id COLLATE "C"`, id)
+			sealedFields(recs, "text")
+			return recs, err
+		})
+}
+
+func (s *ConsultationStore) erasePersonal(ctx context.Context, tx pgx.Tx, id string) error {
+	// As a member.
+	err := execAll(ctx, tx, id,
+		`DELETE FROM consultation_reflections WHERE member_id = $1`,
+		`UPDATE bookings SET rescheduled_from = NULL, rescheduled_to = NULL
+		 WHERE member_id = $1 AND (rescheduled_from IS NOT NULL OR rescheduled_to IS NOT NULL)`,
+		`DELETE FROM bookings
+		 WHERE member_id = $1 AND NOT EXISTS (SELECT 1 FROM consultation_notes n WHERE n.booking_id = bookings.id)`,
+		`UPDATE bookings SET member_id = NULL, themes = '[]', idempotency_key = NULL, cancelled_by = NULL
+		 WHERE member_id = $1`,
+		// As a consultant.
+		`DELETE FROM consultation_notes WHERE consultant_id = $1`)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancelled_by = NULL, late_cancel = false
+		WHERE consultant_id = $1 AND status IN ('pending', 'confirmed') AND starts_at > $2`, id, s.db.now()); err != nil {
+		return fmt.Errorf("UPDATE: %w", err)
+	}
+	if err := execAll(ctx, tx, id,
+		`UPDATE bookings SET cancelled_by = NULL WHERE cancelled_by = $1`,
+		`UPDATE bookings SET consultant_id = NULL, meeting_url = '' WHERE consultant_id = $1`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM bookings WHERE member_id IS NULL AND consultant_id IS NULL`); err != nil {
+		return fmt.Errorf("DELETE: %w", err)
+	}
+	return execAll(ctx, tx, id,
+		`DELETE FROM availability_exceptions WHERE consultant_id = $1`,
+		`DELETE FROM availability_windows WHERE consultant_id = $1`,
+		`DELETE FROM availabilities WHERE consultant_id = $1`,
+		`UPDATE consultants SET verified_by = NULL WHERE verified_by = $1`,
+		`DELETE FROM consultants WHERE account_id = $1`)
+}
+
+// ExportPersonalData returns the account's consultant profile and hours,
+// its bookings and reflections as a member, and the sessions it held and
+// the notes it wrote as a consultant; sealed texts stay sealed.
+func (s *ConsultationStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
+	return ownExport(ctx, s.db, s, id)
+}
+
+// ErasePersonalData erases them, keeping a held session's note sealed
+// for its consultant, unlinked from the member.
+func (s *ConsultationStore) ErasePersonalData(ctx context.Context, id string) error {
+	return ownErase(ctx, s.db, s, id)
 }

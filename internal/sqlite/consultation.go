@@ -336,10 +336,11 @@ func scanBooking(row interface{ Scan(...any) error }) (*tsunagari.Booking, error
 		b                                    tsunagari.Booking
 		start, end, blocked, created         int64
 		themes, confirmedThemes              string
+		consultantID, memberID               sql.NullString
 		key, cancelledBy, movedFrom, movedTo sql.NullString
 		confirmedAt, cancelledAt, remindedAt sql.NullInt64
 	)
-	if err := row.Scan(&b.ID, &b.ConsultantID, &b.MemberID, &start, &end, &blocked, &b.Status, &themes, &confirmedThemes,
+	if err := row.Scan(&b.ID, &consultantID, &memberID, &start, &end, &blocked, &b.Status, &themes, &confirmedThemes,
 		&b.MeetingURL, &key, &created, &confirmedAt, &cancelledAt, &cancelledBy, &b.LateCancel,
 		&movedFrom, &movedTo, &remindedAt); err != nil {
 		return nil, err
@@ -352,6 +353,7 @@ func scanBooking(row interface{ Scan(...any) error }) (*tsunagari.Booking, error
 		return nil, err
 	}
 	b.Start, b.End, b.BlockedUntil, b.CreatedAt = unixTime(start), unixTime(end), unixTime(blocked), unixTime(created)
+	b.ConsultantID, b.MemberID = consultantID.String, memberID.String
 	b.IdempotencyKey, b.CancelledBy = key.String, cancelledBy.String
 	b.RescheduledFrom, b.RescheduledTo = movedFrom.String, movedTo.String
 	b.ConfirmedAt, b.CancelledAt, b.RemindedAt = timePtr(confirmedAt), timePtr(cancelledAt), timePtr(remindedAt)
@@ -764,4 +766,17 @@ func (s *consultationStore) Reseal(ctx context.Context, fn func(tsunagari.Sealed
 		}
 	}
 	return n, nil
+}
+
+func (s *consultationStore) PurgeKeptNotes(ctx context.Context, endedBefore time.Time) (int, error) {
+	var n int64
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM bookings WHERE member_id IS NULL AND ends_at < ?`, stamp(endedBefore).Unix())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), translate(err)
 }

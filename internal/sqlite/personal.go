@@ -38,7 +38,9 @@ type personalPart interface {
 type eraser struct {
 	tx        *sql.Tx
 	accountID string
-	changed   map[string]bool
+	// at is when the erasure happens, for what it ends.
+	at      time.Time
+	changed map[string]bool
 }
 
 // exec runs statements that take the account ID as their every argument.
@@ -48,13 +50,21 @@ func (e *eraser) exec(ctx context.Context, stmts ...string) error {
 		for i := range args {
 			args[i] = e.accountID
 		}
-		res, err := e.tx.ExecContext(ctx, s, args...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", strings.Fields(s)[0], err)
+		if err := e.run(ctx, s, args...); err != nil {
+			return err
 		}
-		if n, err := res.RowsAffected(); err == nil && n > 0 {
-			e.changed[statementTable(s)] = true
-		}
+	}
+	return nil
+}
+
+// run runs one statement with its own arguments.
+func (e *eraser) run(ctx context.Context, stmt string, args ...any) error {
+	res, err := e.tx.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", strings.Fields(stmt)[0], err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		e.changed[statementTable(stmt)] = true
 	}
 	return nil
 }
@@ -71,10 +81,10 @@ func statementTable(s string) string {
 	return ""
 }
 
-// erase runs fn as an erasure in tx and rebuilds the indexes of every
-// table it changed.
-func erase(ctx context.Context, tx *sql.Tx, accountID string, fn func(e *eraser) error) error {
-	e := &eraser{tx: tx, accountID: accountID, changed: map[string]bool{}}
+// erase runs fn as an erasure at at in tx and rebuilds the indexes of
+// every table it changed.
+func erase(ctx context.Context, tx *sql.Tx, accountID string, at time.Time, fn func(e *eraser) error) error {
+	e := &eraser{tx: tx, accountID: accountID, at: at, changed: map[string]bool{}}
 	if err := fn(e); err != nil {
 		return err
 	}
@@ -86,10 +96,11 @@ func erase(ctx context.Context, tx *sql.Tx, accountID string, fn func(e *eraser)
 	return nil
 }
 
-// personalStore implements tsunagari.PersonalData for the whole database.
+// personalStore implements tsunagari.PersonalStore for the whole
+// database.
 type personalStore struct{ db *DB }
 
-var _ tsunagari.PersonalData = (*personalStore)(nil)
+var _ tsunagari.PersonalStore = (*personalStore)(nil)
 
 // personalParts returns every store's part in a fixed order, the account
 // store last: the others may need the account's address to find rows.
@@ -127,6 +138,10 @@ func (s *personalStore) ExportPersonalData(ctx context.Context, accountID string
 }
 
 func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string) error {
+	return s.EraseAccount(ctx, accountID, nil)
+}
+
+func (s *personalStore) EraseAccount(ctx context.Context, accountID string, mails []*tsunagari.Mail) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE id = ?`, accountID).Scan(&n); err != nil {
@@ -135,7 +150,7 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 		if n == 0 {
 			return tsunagari.ErrNotFound
 		}
-		return erase(ctx, tx, accountID, func(e *eraser) error {
+		err := erase(ctx, tx, accountID, s.db.now(), func(e *eraser) error {
 			for _, p := range s.db.personalParts() {
 				if err := p.erasePersonal(ctx, e); err != nil {
 					return fmt.Errorf("erase personal data (%T): %w", p, err)
@@ -143,6 +158,10 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return s.db.enqueueMails(ctx, tx, mails)
 	})
 	if err != nil {
 		return err
@@ -241,7 +260,7 @@ func ownExport(ctx context.Context, db *DB, p personalPart, accountID string) ([
 
 func ownErase(ctx context.Context, db *DB, p personalPart, accountID string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		return erase(ctx, tx, accountID, func(e *eraser) error { return p.erasePersonal(ctx, e) })
+		return erase(ctx, tx, accountID, db.now(), func(e *eraser) error { return p.erasePersonal(ctx, e) })
 	})
 	if err != nil {
 		return err
@@ -419,7 +438,8 @@ func (s *outboxStore) ErasePersonalData(ctx context.Context, id string) error {
 
 // Surveys. Personal answers are the person's and go; attributed and
 // anonymous answers were never linked to anyone and stay, so aggregates
-// do not move. Who took part in those rounds goes.
+// do not move. Who took part in those rounds goes. Rounds the person sent
+// and instruments they wrote stay with their org, without the author.
 
 func (s *surveyStore) exportPersonal(ctx context.Context, q querier, id string) ([]tsunagari.PersonalRecord, error) {
 	return exportAll(
@@ -446,6 +466,14 @@ func (s *surveyStore) exportPersonal(ctx context.Context, q querier, id string) 
 				SELECT id, instrument_id AS instrumentId, instrument_version AS instrumentVersion, mode,
 				       org_id AS orgId, opens_at AS opensAt, closes_at AS closesAt, created_at AS createdAt
 				FROM survey_rounds WHERE created_by = ? ORDER BY created_at`, id)
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// An instrument stays with its org when its author leaves.
+			return exportRows(ctx, q, tsunagari.PersonalInstrument, `
+				SELECT i.id AS instrumentId, i.version AS instrumentVersion, i.org_id AS orgId, o.name AS orgName,
+				       i.created_at AS createdAt
+				FROM survey_instruments i LEFT JOIN orgs o ON o.id = i.org_id
+				WHERE i.created_by = ? ORDER BY i.created_at, i.id, i.version`, id)
 		})
 }
 
@@ -465,11 +493,35 @@ func decodeJSONFields(recs []tsunagari.PersonalRecord, names ...string) error {
 	return nil
 }
 
+// boolFields turns fields stored as 0 or 1 into booleans.
+func boolFields(recs []tsunagari.PersonalRecord, names ...string) {
+	for _, r := range recs {
+		for _, name := range names {
+			if v, ok := r.Fields[name].(int64); ok {
+				r.Fields[name] = v != 0
+			}
+		}
+	}
+}
+
+// sealedFields marks fields that hold text sealed with the server's key:
+// the service that holds the key opens them for the person's copy.
+func sealedFields(recs []tsunagari.PersonalRecord, names ...string) {
+	for _, r := range recs {
+		for _, name := range names {
+			if v, ok := r.Fields[name].(string); ok {
+				r.Fields[name] = tsunagari.Sealed(v)
+			}
+		}
+	}
+}
+
 func (s *surveyStore) erasePersonal(ctx context.Context, e *eraser) error {
 	return e.exec(ctx,
 		`DELETE FROM survey_responses WHERE account_id = ?`,
 		`DELETE FROM survey_participation WHERE account_id = ?`,
-		`UPDATE survey_rounds SET created_by = NULL WHERE created_by = ?`)
+		`UPDATE survey_rounds SET created_by = NULL WHERE created_by = ?`,
+		`UPDATE survey_instruments SET created_by = NULL WHERE created_by = ?`)
 }
 
 func (s *surveyStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
@@ -533,4 +585,133 @@ func (db *DB) AccountReferences(ctx context.Context) (map[string][]string, error
 		refs[table] = append(refs[table], column)
 	}
 	return refs, rows.Err()
+}
+
+// Consultation. As a member, the person's reflections and bookings go,
+// except a held session the consultant wrote a note on: that booking
+// stays as the consultant's record, unlinked from the person and without
+// the themes they picked, until tsunagari.NoteRetentionYears after the
+// session (PurgeKeptNotes). As a consultant, their profile, hours and
+// notes go (their copy holds the notes); their clients' bookings stay the
+// clients', without the consultant, and those still to come are
+// cancelled. A booking that neither side is left on goes.
+
+func (s *consultationStore) exportPersonal(ctx context.Context, q querier, id string) ([]tsunagari.PersonalRecord, error) {
+	return exportAll(
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalConsultant, `
+				SELECT c.display_name AS displayName, c.registration_number AS registrationNumber,
+				       c.verified_at AS verifiedAt, c.years_of_practice AS yearsOfPractice, c.industries,
+				       c.job_families AS jobFamilies, c.age_band AS ageBand, c.gender, c.themes,
+				       c.value_scores AS "values", c.message, c.languages, c.online, c.in_person AS inPerson, c.area,
+				       c.fee_yen AS feeYen, c.employer_paid AS employerPaid, c.auto_accept AS autoAccept,
+				       c.meeting_url AS meetingUrl, c.created_at AS createdAt, c.updated_at AS updatedAt,
+				       a.time_zone AS timeZone, a.session_minutes AS sessionMinutes, a.buffer_minutes AS bufferMinutes,
+				       a.weekly_max AS weeklyMax, a.closed_on_holidays AS closedOnHolidays,
+				       (SELECT json_group_array(json_object('weekday', weekday, 'start', start_minute, 'end', end_minute))
+				        FROM (SELECT * FROM availability_windows WHERE consultant_id = c.account_id
+				              ORDER BY weekday, start_minute)) AS weekly,
+				       (SELECT json_group_array(json_object('date', date, 'start', start_minute, 'end', end_minute))
+				        FROM (SELECT * FROM availability_exceptions WHERE consultant_id = c.account_id
+				              ORDER BY date, start_minute)) AS exceptions
+				FROM consultants c LEFT JOIN availabilities a ON a.consultant_id = c.account_id
+				WHERE c.account_id = ?`, id)
+			if err != nil {
+				return nil, err
+			}
+			boolFields(recs, "online", "inPerson", "employerPaid", "autoAccept", "closedOnHolidays")
+			return recs, decodeJSONFields(recs, "industries", "jobFamilies", "themes", "values", "languages", "weekly", "exceptions")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// With whom: the consultant's public name. Whether the
+			// consultant keeps a note is said, never what it says.
+			recs, err := exportRows(ctx, q, tsunagari.PersonalBooking, `
+				SELECT b.id, b.consultant_id AS consultantId, c.display_name AS consultantName,
+				       b.starts_at AS startsAt, b.ends_at AS endsAt, b.status, b.themes,
+				       b.confirmed_themes AS confirmedThemes, b.meeting_url AS meetingUrl, b.created_at AS createdAt,
+				       b.confirmed_at AS confirmedAt, b.cancelled_at AS cancelledAt, b.late_cancel AS lateCancel,
+				       b.rescheduled_from AS rescheduledFrom, b.rescheduled_to AS rescheduledTo,
+				       EXISTS (SELECT 1 FROM consultation_notes n WHERE n.booking_id = b.id) AS consultantNote
+				FROM bookings b LEFT JOIN consultants c ON c.account_id = b.consultant_id
+				WHERE b.member_id = ? ORDER BY b.starts_at, b.id`, id)
+			if err != nil {
+				return nil, err
+			}
+			boolFields(recs, "lateCancel", "consultantNote")
+			return recs, decodeJSONFields(recs, "themes", "confirmedThemes")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalReflection, `
+				SELECT r.booking_id AS bookingId, b.starts_at AS startsAt, r.body AS items, r.rating,
+				       r.share_rating AS shareRating, r.shared, r.updated_at AS updatedAt
+				FROM consultation_reflections r JOIN bookings b ON b.id = r.booking_id
+				WHERE r.member_id = ? ORDER BY b.starts_at, r.booking_id`, id)
+			if err != nil {
+				return nil, err
+			}
+			boolFields(recs, "shareRating")
+			sealedFields(recs, "items")
+			return recs, decodeJSONFields(recs, "shared")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			// Sessions held as the consultant; who the member was is the
+			// member's to know, and not here.
+			recs, err := exportRows(ctx, q, tsunagari.PersonalConsultation, `
+				SELECT id, starts_at AS startsAt, ends_at AS endsAt, status, confirmed_themes AS confirmedThemes,
+				       meeting_url AS meetingUrl, created_at AS createdAt, confirmed_at AS confirmedAt,
+				       cancelled_at AS cancelledAt
+				FROM bookings WHERE consultant_id = ? ORDER BY starts_at, id`, id)
+			if err != nil {
+				return nil, err
+			}
+			return recs, decodeJSONFields(recs, "confirmedThemes")
+		},
+		func() ([]tsunagari.PersonalRecord, error) {
+			recs, err := exportRows(ctx, q, tsunagari.PersonalNote, `
+				SELECT n.booking_id AS bookingId, b.starts_at AS startsAt, n.body AS text, n.updated_at AS updatedAt
+				FROM consultation_notes n JOIN bookings b ON b.id = n.booking_id
+				WHERE n.consultant_id = ? ORDER BY b.starts_at, n.booking_id`, id)
+			sealedFields(recs, "text")
+			return recs, err
+		})
+}
+
+func (s *consultationStore) erasePersonal(ctx context.Context, e *eraser) error {
+	// As a member.
+	err := e.exec(ctx,
+		`DELETE FROM consultation_reflections WHERE member_id = ?`,
+		`UPDATE bookings SET rescheduled_from = NULL, rescheduled_to = NULL
+		 WHERE member_id = ? AND (rescheduled_from IS NOT NULL OR rescheduled_to IS NOT NULL)`,
+		`DELETE FROM bookings
+		 WHERE member_id = ? AND NOT EXISTS (SELECT 1 FROM consultation_notes n WHERE n.booking_id = bookings.id)`,
+		`UPDATE bookings SET member_id = NULL, themes = '[]', idempotency_key = NULL, cancelled_by = NULL
+		 WHERE member_id = ?`,
+		// As a consultant.
+		`DELETE FROM consultation_notes WHERE consultant_id = ?`)
+	if err != nil {
+		return err
+	}
+	at := e.at.Unix()
+	if err := e.run(ctx, `
+		UPDATE bookings SET status = 'cancelled', cancelled_at = ?, cancelled_by = NULL, late_cancel = 0
+		WHERE consultant_id = ? AND status IN ('pending', 'confirmed') AND starts_at > ?`, at, e.accountID, at); err != nil {
+		return err
+	}
+	return e.exec(ctx,
+		`UPDATE bookings SET cancelled_by = NULL WHERE cancelled_by = ?`,
+		`UPDATE bookings SET consultant_id = NULL, meeting_url = '' WHERE consultant_id = ?`,
+		`DELETE FROM bookings WHERE member_id IS NULL AND consultant_id IS NULL`,
+		`DELETE FROM availability_exceptions WHERE consultant_id = ?`,
+		`DELETE FROM availability_windows WHERE consultant_id = ?`,
+		`DELETE FROM availabilities WHERE consultant_id = ?`,
+		`UPDATE consultants SET verified_by = NULL WHERE verified_by = ?`,
+		`DELETE FROM consultants WHERE account_id = ?`)
+}
+
+func (s *consultationStore) ExportPersonalData(ctx context.Context, id string) ([]tsunagari.PersonalRecord, error) {
+	return ownExport(ctx, s.db, s, id)
+}
+
+func (s *consultationStore) ErasePersonalData(ctx context.Context, id string) error {
+	return ownErase(ctx, s.db, s, id)
 }

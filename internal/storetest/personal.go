@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -21,8 +22,16 @@ import (
 //
 // A new store takes part by implementing tsunagari.PersonalData, and
 // seedPerson must put a row about the person into each of its tables that
-// refers to accounts: the contract fails for a table it did not fill, so
-// that no store can hold rows about an account that erasure misses.
+// refers to accounts, and a record of each of its kinds into the person's
+// copy: the contract fails for a table it did not fill and for a kind
+// the copy lacks, so that no store can hold rows about an account that
+// the copy or the erasure misses.
+//
+// What a store keeps after erasure because someone else needs it (a
+// consultant's sealed note on a session, the anonymous answers) is kept
+// unlinked, and the contract says so explicitly below: a store that
+// wants to keep something must add it there, with its reason in
+// SECURITY.md.
 
 // person is everything seedPerson made for one account, and the strings
 // that must not survive its erasure.
@@ -31,19 +40,26 @@ type person struct {
 	canary  string   // in the name and a personal free-text answer
 	gone    []string // values that no table may hold after erasure
 	secrets []string // values no copy may show
+	others  []string // IDs and names of other people the copy must not show
+	profile string   // the message of their consultant profile
+	// The person in consultation: the note their consultant keeps on a
+	// session they had, and the bookings of their own client.
+	keptNote                                  string // the sealed note, as stored
+	heldAsMember                              *tsunagari.Booking
+	clientHeld, clientComing, clientCancelled *tsunagari.Booking
+	clientReflection                          string // the client's sealed reflection
 }
 
 // personalWorld is a database with two people, the erased and the kept,
 // in two orgs, with rounds of every privacy mode.
 type personalWorld struct {
-	b                    Backend
-	s                    tsunagari.Stores
-	orgA, orgB           *tsunagari.Org
-	personal             *tsunagari.Round
-	attributed, pooled   *tsunagari.Round
-	erased, kept         *person
-	anonymousCanary      string // in an anonymous answer of the erased person: it stays
-	attributedAnswerSets int
+	b                  Backend
+	s                  tsunagari.Stores
+	orgA, orgB         *tsunagari.Org
+	personal           *tsunagari.Round
+	attributed, pooled *tsunagari.Round
+	erased, kept       *person
+	anonymousCanary    string // in an anonymous answer of the erased person: it stays
 }
 
 // diary is an instrument with a free-text item.
@@ -76,8 +92,9 @@ func newPersonalWorld(t *testing.T, open func(t *testing.T) Backend) *personalWo
 // seedPerson gives one person a row in every store: their account with
 // roles and employment, a session, an API token, a password reset and its
 // mail, an authenticator with recovery codes, invitations to their
-// address and one they sent as HR, a round they sent, personal answers,
-// answers to an attributed and an anonymous round, and audit entries.
+// address and one they sent as HR, a round they sent and an instrument
+// they wrote, personal answers, answers to an attributed and an anonymous
+// round, audit entries, and consultations on both sides (seedConsultation).
 func (w *personalWorld) seedPerson(t *testing.T, tag, name string) *person {
 	t.Helper()
 	ctx := context.Background()
@@ -152,7 +169,94 @@ func (w *personalWorld) seedPerson(t *testing.T, tag, name string) *person {
 		&tsunagari.AuditEvent{ActorID: id, Action: tsunagari.AuditSignIn, Outcome: tsunagari.OutcomeSuccess, IP: ip, At: t0},
 		&tsunagari.AuditEvent{ActorID: tsunagari.NewID(), Action: tsunagari.AuditRoleGrant, Outcome: tsunagari.OutcomeSuccess,
 			TargetType: "account", TargetID: id, IP: "203.0.113.99", At: t0}))
+
+	authored := diary()
+	authored.ID, authored.Version, authored.OrgID, authored.CreatedBy = "diary_"+tag, 0, w.orgA.ID, id
+	if _, err := s.Surveys.AddInstrumentVersion(ctx, authored, t0); err != nil {
+		t.Fatalf("seed %s: instrument: %v", tag, err)
+	}
+	w.seedConsultation(t, p, tag)
 	return p
+}
+
+// seedConsultation makes the person a consultant with a profile and
+// hours, who held a session with a client (a note of theirs, the client's
+// reflection), has one to come and cancelled one; and a member who had a
+// session with another consultant (that consultant's note, their own
+// reflection), booked one to come and moved it, and cancelled another.
+func (w *personalWorld) seedConsultation(t *testing.T, p *person, tag string) {
+	t.Helper()
+	ctx := context.Background()
+	s := w.s
+	id := p.acc.ID
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("seed %s: %s: %v", tag, what, err)
+		}
+	}
+	number := map[string]string{"erase": "16000011", "keep": "16000012"}[tag]
+	// Upcoming is ahead of the stores' clock; held sessions are behind.
+	soon := time.Now().UTC().Truncate(time.Hour).Add(30 * 24 * time.Hour)
+	held := t0.Add(-7 * 24 * time.Hour)
+
+	// The person as a consultant.
+	me := consultant(id, number)
+	me.DisplayName, me.Message = p.acc.Name, "相談員としての自己紹介-"+tag
+	me.MeetingURL = "https://meet.example.jp/room-" + tag
+	mustSaveConsultant(t, s, me)
+	p.profile = me.Message
+	av := tsunagari.DefaultAvailability(id)
+	av.Weekly = []tsunagari.WeeklyWindow{{Weekday: time.Monday, Window: tsunagari.Window{Start: 9 * 60, End: 12 * 60}}}
+	av.Exceptions = []tsunagari.Exception{{Date: "2026-12-29"}}
+	must("availability", s.Consultation.SaveAvailability(ctx, av))
+	client := account("client-of-"+tag+".person@example.jp", tsunagari.RoleMember)
+	client.Name = "相談者-" + tag
+	mustCreateAccount(t, s, client)
+	p.gone = append(p.gone, me.Message, me.MeetingURL)
+	p.others = append(p.others, client.ID, client.Name, client.Email)
+
+	book := func(what string, b *tsunagari.Booking) *tsunagari.Booking {
+		t.Helper()
+		out, err := s.Consultation.CreateBooking(ctx, b, noCap, nil)
+		must(what, err)
+		return out
+	}
+	p.clientHeld = booking(me, client.ID, held)
+	p.clientHeld.MeetingURL = me.MeetingURL
+	book("client's held session", p.clientHeld)
+	must("note", s.Consultation.SaveNote(ctx, &tsunagari.Note{BookingID: p.clientHeld.ID, ConsultantID: id,
+		Body: "sealed-note-by-" + tag, UpdatedAt: t0}, []string{"job_change"}))
+	p.clientReflection = "sealed-reflection-of-client-of-" + tag
+	must("client's reflection", s.Consultation.SaveReflection(ctx, &tsunagari.Reflection{BookingID: p.clientHeld.ID,
+		MemberID: client.ID, Body: p.clientReflection, Rating: 5, UpdatedAt: t0}))
+	p.clientComing = booking(me, client.ID, soon)
+	p.clientComing.MeetingURL = me.MeetingURL
+	book("client's coming session", p.clientComing)
+	p.clientCancelled = book("client's cancelled session", booking(me, client.ID, soon.Add(2*time.Hour)))
+	must("cancel as consultant", s.Consultation.CancelBooking(ctx, p.clientCancelled.ID,
+		tsunagari.Cancellation{By: id, At: t0}, nil))
+	p.gone = append(p.gone, "sealed-note-by-"+tag)
+	p.secrets = append(p.secrets, "sealed-note-by-"+tag)
+
+	// The person as a member, with another consultant.
+	theirs := newConsultant(t, s, "consultant-of-"+tag+".person@example.jp", map[string]string{"erase": "16000021", "keep": "16000022"}[tag])
+	p.heldAsMember = book("held session", booking(theirs, id, held))
+	p.keptNote = "sealed-note-of-consultant-about-" + tag
+	must("consultant's note", s.Consultation.SaveNote(ctx, &tsunagari.Note{BookingID: p.heldAsMember.ID,
+		ConsultantID: theirs.AccountID, Body: p.keptNote, UpdatedAt: t0}, []string{"job_change", "learning"}))
+	must("reflection", s.Consultation.SaveReflection(ctx, &tsunagari.Reflection{BookingID: p.heldAsMember.ID, MemberID: id,
+		Body: "sealed-reflection-" + tag, Rating: 4, ShareRating: true, Shared: []string{"realised"}, UpdatedAt: t0}))
+	coming := booking(theirs, id, soon)
+	coming.IdempotencyKey = "booking-key-" + tag
+	book("coming session", coming)
+	moved := booking(theirs, id, soon.Add(2*time.Hour))
+	_, err := s.Consultation.RescheduleBooking(ctx, coming.ID, tsunagari.Cancellation{By: id, At: t0}, moved, noCap, nil)
+	must("reschedule", err)
+	cancelled := book("cancelled session", booking(theirs, id, soon.Add(4*time.Hour)))
+	must("cancel as member", s.Consultation.CancelBooking(ctx, cancelled.ID, tsunagari.Cancellation{By: id, At: t0, Late: true}, nil))
+	p.gone = append(p.gone, "sealed-reflection-"+tag)
+	p.secrets = append(p.secrets, "sealed-reflection-"+tag)
 }
 
 func export(t *testing.T, pd tsunagari.PersonalData, id string) []tsunagari.PersonalRecord {
@@ -279,9 +383,25 @@ func testPersonalData(t *testing.T, open func(t *testing.T) Backend) {
 			}
 		}
 		text := asJSON(t, tsunagari.NewPersonalExport(w.erased.acc.ID, t0, recs))
-		for _, want := range []string{w.erased.acc.Email, w.erased.acc.Name, w.erased.canary, w.orgA.Name, w.orgB.Name} {
+		for _, want := range []string{w.erased.acc.Email, w.erased.acc.Name, w.erased.canary, w.orgA.Name, w.orgB.Name,
+			w.erased.profile, w.erased.heldAsMember.ID, w.erased.clientHeld.ID} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the copy lacks %q", want)
+			}
+		}
+		for _, other := range w.erased.others {
+			if strings.Contains(text, other) {
+				t.Errorf("the copy holds %q, which is another person's (a client of the person as consultant)", other)
+			}
+		}
+		// A store cannot open what it holds sealed: it hands it over as
+		// tsunagari.Sealed, for the service with the key to open.
+		for _, r := range recs {
+			if r.Kind != tsunagari.PersonalReflection && r.Kind != tsunagari.PersonalNote {
+				continue
+			}
+			if !slices.ContainsFunc(slices.Collect(maps.Values(r.Fields)), func(v any) bool { _, ok := v.(tsunagari.Sealed); return ok }) {
+				t.Errorf("the %s record %v holds no tsunagari.Sealed value: sealed texts go into the copy as tsunagari.Sealed", r.Kind, r.Fields)
 			}
 		}
 		for _, secret := range w.erased.secrets {
@@ -351,6 +471,39 @@ func testPersonalData(t *testing.T, open func(t *testing.T) Backend) {
 			t.Errorf("FindAccountByID(erased) error = %v, want ErrNotFound", err)
 		}
 
+		// What others keep, unlinked from the person: the note their
+		// consultant wrote on their session, sealed, for the consultant
+		// until tsunagari.NoteRetentionYears after it (SECURITY.md); and
+		// their client's booking and reflection, without the consultant.
+		if cells := cellsHolding(dump, w.erased.keptNote); !slices.Equal(cells, []string{"consultation_notes.body"}) {
+			t.Errorf("the consultant's note on the person's session is in %v, want it kept in consultation_notes.body", cells)
+		}
+		held := w.erased.heldAsMember
+		if b, err := w.s.Consultation.FindBooking(ctx, held.ID); err != nil || b.MemberID != "" || len(b.Themes) != 0 ||
+			b.IdempotencyKey != "" || b.ConsultantID != held.ConsultantID || b.Status != tsunagari.BookingConfirmed {
+			t.Errorf("the session the consultant keeps a note on = %+v, %v; want it confirmed with its consultant, "+
+				"without the member or the themes they picked", b, err)
+		}
+		if cells := cellsHolding(dump, w.erased.clientReflection); !slices.Equal(cells, []string{"consultation_reflections.body"}) {
+			t.Errorf("the reflection of the person's client is in %v, want it kept: it is the client's", cells)
+		}
+		for _, c := range []struct {
+			what   string
+			b      *tsunagari.Booking
+			status tsunagari.BookingStatus
+		}{
+			{"held session", w.erased.clientHeld, tsunagari.BookingConfirmed},
+			{"coming session", w.erased.clientComing, tsunagari.BookingCancelled},
+			{"session the person cancelled", w.erased.clientCancelled, tsunagari.BookingCancelled},
+		} {
+			b, err := w.s.Consultation.FindBooking(ctx, c.b.ID)
+			if err != nil || b.MemberID != c.b.MemberID || b.ConsultantID != "" || b.CancelledBy != "" || b.MeetingURL != "" ||
+				b.Status != c.status || (c.status == tsunagari.BookingCancelled && b.CancelledAt == nil) {
+				t.Errorf("the client's %s after the consultant left = %+v, %v; want it the client's, %s, without the consultant",
+					c.what, b, err, c.status)
+			}
+		}
+
 		// Nothing of anybody else moved.
 		if got := asJSON(t, export(t, w.s.Personal, w.kept.acc.ID)); got != keptCopy {
 			t.Errorf("erasing one person changed another's data:\n%s\nwant\n%s", got, keptCopy)
@@ -376,6 +529,62 @@ func testPersonalData(t *testing.T, open func(t *testing.T) Backend) {
 		wantErr(t, "ErasePersonalData(erased again)", w.s.Personal.ErasePersonalData(ctx, id), tsunagari.ErrNotFound)
 		wantErr(t, "ErasePersonalData(unknown)", w.s.Personal.ErasePersonalData(ctx, tsunagari.NewID()), tsunagari.ErrNotFound)
 		unchanged(t, w.b, fp, "erasing an unknown account")
+	})
+
+	// The note a consultant keeps on the session of a person who left
+	// goes when its time is up, and nothing else with it.
+	t.Run("KeptNotesExpire", func(t *testing.T) {
+		w := newPersonalWorld(t, open)
+		held := w.erased.heldAsMember
+		if err := w.s.Personal.ErasePersonalData(ctx, w.erased.acc.ID); err != nil {
+			t.Fatalf("ErasePersonalData error = %v", err)
+		}
+		keptCopy := asJSON(t, export(t, w.s.Personal, w.kept.acc.ID))
+		fp := fingerprint(t, w.b)
+		if n, err := w.s.Consultation.PurgeKeptNotes(ctx, held.End); err != nil || n != 0 {
+			t.Errorf("PurgeKeptNotes(the session's end) = %d, %v; want nothing purged yet", n, err)
+		}
+		unchanged(t, w.b, fp, "PurgeKeptNotes before the time is up")
+		if n, err := w.s.Consultation.PurgeKeptNotes(ctx, held.End.Add(time.Second)); err != nil || n != 1 {
+			t.Errorf("PurgeKeptNotes(after the session's end) = %d, %v; want the one session", n, err)
+		}
+		_, err := w.s.Consultation.FindBooking(ctx, held.ID)
+		wantErr(t, "FindBooking(purged)", err, tsunagari.ErrNotFound)
+		dump, err := w.b.Dump(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cells := cellsHolding(dump, w.erased.keptNote); len(cells) > 0 {
+			t.Errorf("after the purge the note is still in %v", cells)
+		}
+		for _, b := range []*tsunagari.Booking{w.kept.heldAsMember, w.kept.clientHeld, w.erased.clientHeld} {
+			if _, err := w.s.Consultation.FindBooking(ctx, b.ID); err != nil {
+				t.Errorf("the purge took a session whose member is still here: %v", err)
+			}
+		}
+		if got := asJSON(t, export(t, w.s.Personal, w.kept.acc.ID)); got != keptCopy {
+			t.Errorf("the purge changed another person's data:\n%s\nwant\n%s", got, keptCopy)
+		}
+	})
+
+	// When both people leave, their clients keep their sessions, even
+	// two held at the same time by consultants who are both gone.
+	t.Run("EveryoneLeaves", func(t *testing.T) {
+		w := newPersonalWorld(t, open)
+		for _, p := range []*person{w.erased, w.kept} {
+			if err := w.s.Personal.ErasePersonalData(ctx, p.acc.ID); err != nil {
+				t.Fatalf("ErasePersonalData(%s) error = %v", p.acc.Email, err)
+			}
+		}
+		for _, p := range []*person{w.erased, w.kept} {
+			b, err := w.s.Consultation.FindBooking(ctx, p.clientHeld.ID)
+			if err != nil || b.ConsultantID != "" || b.MemberID != p.clientHeld.MemberID || b.Status != tsunagari.BookingConfirmed {
+				t.Errorf("the client's held session = %+v, %v; want it confirmed, the client's, without the consultant", b, err)
+			}
+			if _, err := w.s.Consultation.FindBooking(ctx, p.heldAsMember.ID); err != nil {
+				t.Errorf("the session whose note the consultant keeps is gone: %v", err)
+			}
+		}
 	})
 
 	// Each store erases its own part on its own, too.

@@ -84,10 +84,15 @@ CREATE TYPE consultant_key AS RANGE (subtype = text, collation = "C");
 -- exclusion constraint guarantees it under any concurrency. Touching
 -- bookings (one ends as the next starts) are fine: the ranges are
 -- half-open.
+--
+-- A side that deletes their account leaves the booking: consultant_id is
+-- NULL once the consultant has left (the booking stays the member's),
+-- member_id NULL once the member has left (it stays only while the
+-- consultant's note on it is kept).
 CREATE TABLE bookings (
     id               text        PRIMARY KEY,
-    consultant_id    text        NOT NULL REFERENCES consultants (account_id),
-    member_id        text        NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    consultant_id    text        REFERENCES consultants (account_id) ON DELETE SET NULL,
+    member_id        text        REFERENCES accounts (id) ON DELETE CASCADE,
     starts_at        timestamptz NOT NULL,
     ends_at          timestamptz NOT NULL,
     blocked_until    timestamptz NOT NULL,
@@ -108,13 +113,14 @@ CREATE TABLE bookings (
     CONSTRAINT bookings_no_overlap EXCLUDE USING gist (
         consultant_key(consultant_id, consultant_id, '[]') WITH =,
         tstzrange(starts_at, blocked_until, '[)') WITH &&
-    ) WHERE (status IN ('pending', 'confirmed'))
+    ) WHERE (status IN ('pending', 'confirmed') AND consultant_id IS NOT NULL)
 );
 
 CREATE UNIQUE INDEX bookings_idempotency ON bookings (member_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX bookings_consultant ON bookings (consultant_id, starts_at);
 CREATE INDEX bookings_member ON bookings (member_id, starts_at);
 CREATE INDEX bookings_starts ON bookings (starts_at) WHERE status IN ('pending', 'confirmed');
+CREATE INDEX bookings_left ON bookings (ends_at) WHERE member_id IS NULL;
 
 -- A consultant's private note on a session: sealed, readable by that
 -- consultant only.

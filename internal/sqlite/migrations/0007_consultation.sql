@@ -73,10 +73,15 @@ CREATE INDEX availability_exceptions_consultant ON availability_exceptions (cons
 -- buffer after it. The trigger below keeps active bookings of one
 -- consultant from overlapping; writes run as BEGIN IMMEDIATE, one at a
 -- time. Touching bookings (one ends as the next starts) are fine.
+--
+-- A side that deletes their account leaves the booking: consultant_id is
+-- NULL once the consultant has left (the booking stays the member's),
+-- member_id NULL once the member has left (it stays only while the
+-- consultant's note on it is kept).
 CREATE TABLE bookings (
     id               TEXT    PRIMARY KEY,
-    consultant_id    TEXT    NOT NULL REFERENCES consultants (account_id),
-    member_id        TEXT    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    consultant_id    TEXT    REFERENCES consultants (account_id) ON DELETE SET NULL,
+    member_id        TEXT    REFERENCES accounts (id) ON DELETE CASCADE,
     starts_at        INTEGER NOT NULL,
     ends_at          INTEGER NOT NULL,
     blocked_until    INTEGER NOT NULL,
@@ -102,6 +107,7 @@ CREATE UNIQUE INDEX bookings_idempotency ON bookings (member_id, idempotency_key
 CREATE INDEX bookings_consultant ON bookings (consultant_id, starts_at);
 CREATE INDEX bookings_member ON bookings (member_id, starts_at);
 CREATE INDEX bookings_starts ON bookings (starts_at) WHERE status IN ('pending', 'confirmed');
+CREATE INDEX bookings_left ON bookings (ends_at) WHERE member_id IS NULL;
 
 CREATE TRIGGER bookings_no_overlap_insert
 BEFORE INSERT ON bookings
