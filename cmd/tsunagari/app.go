@@ -166,7 +166,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Audit: auditSvc},
 		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc, Accounts: stores.Accounts},
 		Audit:         auditSvc,
-		Privacy:       &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now},
+		Privacy:       &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now, Parts: []privacy.Part{consultingSvc}},
 		Surveys:       surveys,
 		Consulting:    consultingSvc,
 		Catalog:       catalog,
@@ -194,6 +194,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.cancel = cancel
 	go m.sweepSessions(jobs, stores.Sessions)
 	go consultingSvc.RunReminders(jobs, 5*time.Minute, func(err error) { m.Logger.Error("booking reminders", "err", err) })
+	go consultingSvc.RunRetention(jobs, time.Hour, func(err error) { m.Logger.Error("kept notes retention", "err", err) })
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
 			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}

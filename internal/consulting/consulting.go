@@ -410,11 +410,15 @@ func (s *Service) prior(ctx context.Context, memberID string, b *tsunagari.Booki
 // View is a booking as one of its two sides sees it.
 type View struct {
 	*tsunagari.Booking
+	// Consultant is the consultant's profile; empty once they left.
 	Consultant *tsunagari.Consultant
 	// MemberName is shown to the consultant only.
 	MemberName string
 	// AsConsultant is true when the viewer is the booking's consultant.
 	AsConsultant bool
+	// ConsultantLeft and MemberLeft say that the other side deleted
+	// their account: the booking stays with the viewer, without them.
+	ConsultantLeft, MemberLeft bool
 }
 
 // booking returns the booking id if actor is its member or consultant;
@@ -449,20 +453,11 @@ func (s *Service) Booking(ctx context.Context, actor *tsunagari.Account, id stri
 }
 
 func (s *Service) view(ctx context.Context, actor *tsunagari.Account, b *tsunagari.Booking) (*View, error) {
-	v := &View{Booking: b, AsConsultant: b.ConsultantID == actor.ID}
-	c, err := s.Store.FindConsultant(ctx, b.ConsultantID)
+	vs, err := s.views(ctx, actor, []*tsunagari.Booking{b})
 	if err != nil {
 		return nil, err
 	}
-	v.Consultant = c
-	if v.AsConsultant {
-		m, err := s.Accounts.FindAccountByID(ctx, b.MemberID)
-		if err != nil {
-			return nil, err
-		}
-		v.MemberName = m.Name
-	}
-	return v, nil
+	return vs[0], nil
 }
 
 // MyBookings returns actor's bookings as a member, soonest first.
@@ -498,6 +493,8 @@ func (s *Service) views(ctx context.Context, actor *tsunagari.Account, bs []*tsu
 		v := &View{Booking: b, AsConsultant: b.ConsultantID == actor.ID}
 		if c, ok := consultants[b.ConsultantID]; ok {
 			v.Consultant = c
+		} else if b.ConsultantID == "" {
+			v.Consultant, v.ConsultantLeft = &tsunagari.Consultant{}, true
 		} else {
 			c, err := s.Store.FindConsultant(ctx, b.ConsultantID)
 			if err != nil {
@@ -506,7 +503,9 @@ func (s *Service) views(ctx context.Context, actor *tsunagari.Account, bs []*tsu
 			consultants[b.ConsultantID], v.Consultant = c, c
 		}
 		if v.AsConsultant {
-			if n, ok := names[b.MemberID]; ok {
+			if b.MemberID == "" {
+				v.MemberLeft = true
+			} else if n, ok := names[b.MemberID]; ok {
 				v.MemberName = n
 			} else {
 				m, err := s.Accounts.FindAccountByID(ctx, b.MemberID)
@@ -808,6 +807,104 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 		}
 		return sealed, nil
 	})
+}
+
+// OpenPersonalRecords opens, in accountID's own copy of their data, the
+// reflections they wrote as a member and the notes they wrote as a
+// consultant: the copy is theirs, and so are these texts. It implements
+// privacy.Part.
+func (s *Service) OpenPersonalRecords(ctx context.Context, accountID string, recs []tsunagari.PersonalRecord) error {
+	for _, r := range recs {
+		bookingID, _ := r.Fields["bookingId"].(string)
+		switch r.Kind {
+		case tsunagari.PersonalReflection:
+			sealed, ok := r.Fields["items"].(tsunagari.Sealed)
+			if !ok {
+				continue
+			}
+			plain, err := s.Sealer.Open(string(sealed), reflectionContext(bookingID, accountID))
+			if err != nil {
+				return fmt.Errorf("reflection of booking %s: %w", bookingID, err)
+			}
+			var items []tsunagari.ReflectionItem
+			if err := json.Unmarshal(plain, &items); err != nil {
+				return fmt.Errorf("reflection of booking %s: %w", bookingID, err)
+			}
+			r.Fields["items"] = items
+		case tsunagari.PersonalNote:
+			sealed, ok := r.Fields["text"].(tsunagari.Sealed)
+			if !ok {
+				continue
+			}
+			plain, err := s.Sealer.Open(string(sealed), noteContext(bookingID, accountID))
+			if err != nil {
+				return fmt.Errorf("note of booking %s: %w", bookingID, err)
+			}
+			r.Fields["text"] = string(plain)
+		}
+	}
+	return nil
+}
+
+// ErasureNotices returns the mails that tell the other side of each
+// upcoming session of a that it is cancelled because a deletes their
+// account: the consultant of each booking a made, and the member of each
+// booking a holds as consultant. It implements privacy.Part; the mails
+// are stored with the erasure, which cancels the sessions.
+func (s *Service) ErasureNotices(ctx context.Context, a *tsunagari.Account) ([]*tsunagari.Mail, error) {
+	now := s.now()
+	var mails []*tsunagari.Mail
+	for _, side := range []struct {
+		filter tsunagari.BookingFilter
+		kind   leftKind
+	}{
+		{tsunagari.BookingFilter{MemberID: a.ID, Active: true, From: now}, memberLeft},
+		{tsunagari.BookingFilter{ConsultantID: a.ID, Active: true, From: now}, consultantLeft},
+	} {
+		bs, err := s.Store.FindBookings(ctx, side.filter)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			otherID := b.ConsultantID
+			if side.kind == consultantLeft {
+				otherID = b.MemberID
+			}
+			if otherID == "" {
+				continue
+			}
+			other, err := s.Accounts.FindAccountByID(ctx, otherID)
+			if err != nil {
+				return nil, fmt.Errorf("erasure notice: %w", err)
+			}
+			mails = append(mails, s.leftMail(b, other, side.kind))
+		}
+	}
+	return mails, nil
+}
+
+// PurgeKeptNotes deletes the notes consultants keep on sessions of
+// members who deleted their account, once NoteRetentionYears have passed
+// since the session ended, and reports how many it deleted.
+func (s *Service) PurgeKeptNotes(ctx context.Context) (int, error) {
+	return s.Store.PurgeKeptNotes(ctx, s.now().AddDate(-tsunagari.NoteRetentionYears, 0, 0))
+}
+
+// RunRetention purges kept notes whose time is up every interval until
+// ctx ends, logging failures through report.
+func (s *Service) RunRetention(ctx context.Context, interval time.Duration, report func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.PurgeKeptNotes(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // SendReminders writes a reminder to both sides of every confirmed

@@ -492,3 +492,92 @@ func BenchmarkBook(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
 }
+
+// TestLeaving: when a side deletes their account, the other side of each
+// upcoming session, and only of those, is told; the member's own copy
+// opens their reflection; and the consultant's note on a past session of
+// a member who left is kept for NoteRetentionYears after it, no longer.
+func TestLeaving(t *testing.T) {
+	e := newEnv(t)
+	c := e.consultant(true, 10)
+	m := e.account()
+	held, err := e.book(m, c, monday10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coming, err := e.book(m, c, monday10.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, err := e.book(m, c, monday10.AddDate(0, 0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cancel(e.ctx, m, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.set(held.End.Add(time.Minute))
+	if err := e.svc.WriteNote(e.ctx, c, held.ID, "記録: 育児との両立", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.WriteReflection(e.ctx, m, held.ID, &tsunagari.Reflection{
+		Items: []tsunagari.ReflectionItem{{ID: "realised", Text: "話して気づいた"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tt := range []struct {
+		who      *tsunagari.Account
+		to, kind string
+		link     bool
+	}{
+		{m, c.Email, "booking_member_left", false},
+		{c, m.Email, "booking_consultant_left", true},
+	} {
+		mails, err := e.svc.ErasureNotices(e.ctx, tt.who)
+		if err != nil || len(mails) != 1 || mails[0].To != tt.to || mails[0].Kind != tt.kind ||
+			strings.Contains(mails[0].Body, "/bookings/"+coming.ID) != tt.link || strings.Contains(mails[0].Body, "山田") {
+			t.Fatalf("ErasureNotices(%s) = %+v, %v; want one %s to %s for the coming session only, naming nobody",
+				tt.who.Email, mails, err, tt.kind, tt.to)
+		}
+	}
+
+	recs, err := e.st.Personal.ExportPersonalData(e.ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.OpenPersonalRecords(e.ctx, m.ID, recs); err != nil {
+		t.Fatal(err)
+	}
+	opened := 0
+	for _, r := range recs {
+		if items, ok := r.Fields["items"].([]tsunagari.ReflectionItem); ok && r.Kind == tsunagari.PersonalReflection &&
+			len(items) == 1 && items[0].Text == "話して気づいた" {
+			opened++
+		}
+	}
+	if opened != 1 {
+		t.Errorf("the member's copy has %d opened reflections, want 1", opened)
+	}
+	// Sealed for its owner, it does not open for anybody else.
+	theirs, _ := e.st.Personal.ExportPersonalData(e.ctx, m.ID)
+	if err := e.svc.OpenPersonalRecords(e.ctx, c.ID, theirs); err == nil {
+		t.Error("the member's reflection opened for the consultant")
+	}
+
+	if err := e.st.Personal.ErasePersonalData(e.ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.set(held.End.AddDate(tsunagari.NoteRetentionYears, 0, 0).Add(-time.Minute))
+	if n, err := e.svc.PurgeKeptNotes(e.ctx); err != nil || n != 0 {
+		t.Errorf("PurgeKeptNotes before the time is up = %d, %v", n, err)
+	}
+	if note, err := e.svc.Note(e.ctx, c, held.ID); err != nil || note.Text != "記録: 育児との両立" {
+		t.Errorf("the kept note = %+v, %v; want it readable by its consultant", note, err)
+	}
+	e.set(held.End.AddDate(tsunagari.NoteRetentionYears, 0, 0).Add(time.Second))
+	if n, err := e.svc.PurgeKeptNotes(e.ctx); err != nil || n != 1 {
+		t.Errorf("PurgeKeptNotes when the time is up = %d, %v; want the one session", n, err)
+	}
+	_, err = e.svc.Note(e.ctx, c, held.ID)
+	wantKey(t, "Note(purged)", err, tsunagari.CodeNotFound, "error.not_found")
+}

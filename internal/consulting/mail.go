@@ -54,6 +54,33 @@ func (s *Service) bookingMails(ctx context.Context, b *tsunagari.Booking, kind m
 	return mails, nil
 }
 
+// Whose leaving cancels an upcoming session.
+type leftKind int
+
+const (
+	memberLeft     leftKind = iota // the member deleted their account
+	consultantLeft                 // the consultant deleted their account
+)
+
+// leftMail tells to, the side who stays, that the session b is cancelled
+// because the other side deleted their account. Like every booking mail,
+// it names neither side: the member's booking is gone for the consultant,
+// and the member may choose another consultant.
+func (s *Service) leftMail(b *tsunagari.Booking, to *tsunagari.Account, kind leftKind) *tsunagari.Mail {
+	p := s.printer(to)
+	when := p.DateTime(b.Start, to.Location()) + "–" + b.End.In(to.Location()).Format("15:04")
+	m := &tsunagari.Mail{To: to.Email, Kind: "booking_member_left",
+		Subject: p.T("mail.booking_member_left.subject", when),
+		Body:    p.T("mail.booking_member_left.body", when, zoneName(to.Location()))}
+	if kind == consultantLeft {
+		m.Kind = "booking_consultant_left"
+		m.Subject = p.T("mail.booking_consultant_left.subject", when)
+		m.Body = p.T("mail.booking_consultant_left.body", when, zoneName(to.Location()), s.BaseURL+"/bookings/"+b.ID,
+			s.BaseURL+"/consultants")
+	}
+	return m
+}
+
 // StatusKey is the message key of a booking status.
 func StatusKey(s tsunagari.BookingStatus) string { return "consultation.status." + string(s) }
 

@@ -19,12 +19,28 @@ import (
 // Service answers data-subject requests.
 type Service struct {
 	// Store is the whole database's personal data (Stores.Personal).
-	Store    tsunagari.PersonalData
+	Store    tsunagari.PersonalStore
 	Accounts tsunagari.AccountStore
 	// Auth confirms the password before an erasure.
 	Auth  *auth.Service
 	Audit *audit.Service
+	// Parts are the services that hold what the stores cannot do alone:
+	// the key that opens sealed records, and the mail to people whose
+	// sessions end with the person (consulting.Service).
+	Parts []Part
 	Now   func() time.Time
+}
+
+// Part is a service's share in data-subject requests.
+type Part interface {
+	// OpenPersonalRecords replaces, in accountID's own copy, the
+	// tsunagari.Sealed values of the records it knows with what they
+	// say.
+	OpenPersonalRecords(ctx context.Context, accountID string, recs []tsunagari.PersonalRecord) error
+	// ErasureNotices returns the mails that tell other people what ends
+	// when a deletes their account. They are stored in the erasure's
+	// transaction and must not name a.
+	ErasureNotices(ctx context.Context, a *tsunagari.Account) ([]*tsunagari.Mail, error)
 }
 
 var errSignIn = tsunagari.NewError(tsunagari.CodeUnauthorized, "auth.sign_in_required")
@@ -46,6 +62,20 @@ func (s *Service) Export(ctx context.Context, actor *tsunagari.Account) (*tsunag
 	if err != nil {
 		return nil, fmt.Errorf("export personal data: %w", err)
 	}
+	for _, p := range s.Parts {
+		if err := p.OpenPersonalRecords(ctx, actor.ID, recs); err != nil {
+			return nil, fmt.Errorf("export personal data: %w", err)
+		}
+	}
+	// A sealed value nobody opened would be useless to the person: a
+	// store that seals must have its Part.
+	for _, r := range recs {
+		for name, v := range r.Fields {
+			if _, ok := v.(tsunagari.Sealed); ok {
+				return nil, fmt.Errorf("export personal data: %s.%s is sealed and no part opens it", r.Kind, name)
+			}
+		}
+	}
 	x := tsunagari.NewPersonalExport(actor.ID, s.now(), recs)
 	if err := s.Audit.Record(ctx, &tsunagari.AuditEvent{ActorID: actor.ID, Action: tsunagari.AuditDataExport,
 		Outcome: tsunagari.OutcomeSuccess, TargetType: "account", TargetID: actor.ID}); err != nil {
@@ -61,10 +91,29 @@ type Erasure struct {
 	Confirm bool
 }
 
+// Notices returns the mails that erasing actor's account would send now:
+// the deletion page says how many people are told.
+func (s *Service) Notices(ctx context.Context, actor *tsunagari.Account) ([]*tsunagari.Mail, error) {
+	if actor == nil {
+		return nil, errSignIn
+	}
+	var mails []*tsunagari.Mail
+	for _, p := range s.Parts {
+		m, err := p.ErasureNotices(ctx, actor)
+		if err != nil {
+			return nil, fmt.Errorf("erasure notices: %w", err)
+		}
+		mails = append(mails, m...)
+	}
+	return mails, nil
+}
+
 // Erase deletes actor's account and everything about it, after checking
-// their password. The last operator of the instance cannot leave: someone
-// must be able to run it. What stays (anonymous answers, the audit trail)
-// identifies nobody; SECURITY.md lists it.
+// their password, and tells the people whose sessions end with it, in
+// the same transaction. The last operator of the instance cannot leave:
+// someone must be able to run it. What stays (anonymous answers, the
+// audit trail, a consultant's sealed note on a past session) identifies
+// nobody; SECURITY.md lists it.
 func (s *Service) Erase(ctx context.Context, actor *tsunagari.Account, in Erasure, c auth.Client) error {
 	if actor == nil {
 		return errSignIn
@@ -87,7 +136,11 @@ func (s *Service) Erase(ctx context.Context, actor *tsunagari.Account, in Erasur
 			return tsunagari.NewError(tsunagari.CodeConflict, "privacy.last_operator")
 		}
 	}
-	if err := s.Store.ErasePersonalData(ctx, actor.ID); err != nil {
+	mails, err := s.Notices(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.EraseAccount(ctx, actor.ID, mails); err != nil {
 		return fmt.Errorf("erase account: %w", err)
 	}
 	// The entry names the account by its ID only, which now leads

@@ -44,9 +44,11 @@ func consultantOf(c *tsunagari.Consultant) consultantJSON {
 // is given to the consultant only.
 type bookingJSON struct {
 	ID              string                  `json:"id"`
-	ConsultantID    string                  `json:"consultantId"`
+	ConsultantID    string                  `json:"consultantId,omitempty"` // "" once the consultant left
 	ConsultantName  string                  `json:"consultantName"`
 	MemberName      string                  `json:"memberName,omitempty"`
+	ConsultantLeft  bool                    `json:"consultantLeft,omitempty"`
+	MemberLeft      bool                    `json:"memberLeft,omitempty"`
 	Role            string                  `json:"role"` // "member" or "consultant": the viewer's side
 	Status          tsunagari.BookingStatus `json:"status"`
 	Start           time.Time               `json:"start"`
@@ -64,9 +66,9 @@ func bookingOf(v *consulting.View) bookingJSON {
 	b := bookingJSON{ID: v.ID, ConsultantID: v.ConsultantID, ConsultantName: v.Consultant.DisplayName, Role: "member",
 		Status: v.Status, Start: v.Start, End: v.End, Themes: nonNil(v.Themes), ConfirmedThemes: nonNil(v.ConfirmedThemes),
 		MeetingURL: v.MeetingURL, LateCancel: v.LateCancel, RescheduledFrom: v.RescheduledFrom,
-		RescheduledTo: v.RescheduledTo, CreatedAt: v.CreatedAt}
+		RescheduledTo: v.RescheduledTo, CreatedAt: v.CreatedAt, ConsultantLeft: v.ConsultantLeft}
 	if v.AsConsultant {
-		b.Role, b.MemberName = "consultant", v.MemberName
+		b.Role, b.MemberName, b.MemberLeft = "consultant", v.MemberName, v.MemberLeft
 	}
 	return b
 }

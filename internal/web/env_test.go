@@ -135,7 +135,7 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 		Orgs:       &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
 		Mail:       &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit, Accounts: e.stores.Accounts},
 		Audit:      e.audit,
-		Privacy:    &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now},
+		Privacy:    &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now, Parts: []privacy.Part{e.consulting}},
 		Surveys:    surveys,
 		Catalog:    catalog,
 		Consulting: e.consulting,

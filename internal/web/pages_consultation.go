@@ -180,6 +180,8 @@ type bookingPage struct {
 	Form *form
 	// FreeUntil is when cancelling stops being free.
 	FreeUntil time.Time
+	// RetentionYears is how long a note is kept after the member left.
+	RetentionYears int
 }
 
 type reflectionRow struct {
@@ -196,7 +198,7 @@ func (s *Server) bookingPage(w http.ResponseWriter, r *http.Request, a *tsunagar
 	}
 	now := time.Now()
 	p := bookingPage{View: v, Form: f, Held: v.Status == tsunagari.BookingConfirmed && !v.Start.After(now),
-		FreeUntil: v.Start.Add(-tsunagari.FreeCancellation)}
+		FreeUntil: v.Start.Add(-tsunagari.FreeCancellation), RetentionYears: tsunagari.NoteRetentionYears}
 	if p.Form == nil {
 		p.Form = &form{Values: url.Values{}}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"tsunagari"
@@ -25,6 +26,12 @@ var personalFields = []string{
 	"usedAt", "confirmedAt", "acceptedAt", "roundId", "instrumentId", "instrumentVersion", "submittedAt",
 	"answers", "scores", "mode", "opensAt", "closesAt", "kind", "subject", "sentAt", "seq", "at", "action",
 	"outcome", "targetType", "targetId", "detail",
+	"displayName", "registrationNumber", "verifiedAt", "yearsOfPractice", "industries", "jobFamilies", "gender",
+	"themes", "values", "message", "languages", "online", "inPerson", "area", "feeYen", "employerPaid", "autoAccept",
+	"meetingUrl", "updatedAt", "sessionMinutes", "bufferMinutes", "weeklyMax", "closedOnHolidays", "weekly",
+	"exceptions", "bookingId", "consultantId", "consultantName", "startsAt", "endsAt", "status", "confirmedThemes",
+	"cancelledAt", "lateCancel", "rescheduledFrom", "rescheduledTo", "consultantNote", "items", "rating",
+	"shareRating", "shared", "text",
 }
 
 type personalField struct{ Label, Value string }
@@ -102,6 +109,9 @@ func personalValue(p i18n.Printer, loc *time.Location, name string, v any) strin
 			key = "audit.action." + v
 		case name == "mode" && tsunagari.PrivacyMode(v).Valid():
 			key = "survey.mode." + v
+		case name == "status" && slices.Contains([]tsunagari.BookingStatus{tsunagari.BookingPending, tsunagari.BookingConfirmed,
+			tsunagari.BookingCancelled, tsunagari.BookingRescheduled}, tsunagari.BookingStatus(v)):
+			key = "consultation.status." + v
 		case name == "jobFamily" && slices.Contains(tsunagari.JobFamilies, v):
 			key = "job_family." + v
 		case name == "industry" && slices.Contains(tsunagari.Industries, v):
@@ -122,8 +132,39 @@ func personalValue(p i18n.Printer, loc *time.Location, name string, v any) strin
 		return v
 	case nil:
 		return ""
-	case int64, int, float64, bool:
+	case bool:
+		if v {
+			return p.T("personal.value.yes")
+		}
+		return p.T("personal.value.no")
+	case int64, int, float64:
 		return fmt.Sprint(v)
+	case []tsunagari.ReflectionItem:
+		// A reflection reads as its questions and answers.
+		var b strings.Builder
+		for _, it := range v {
+			for _, q := range tsunagari.ReflectionItems {
+				if q.ID == it.ID {
+					fmt.Fprintf(&b, "%s: ", q.Label.In(p.Lang))
+				}
+			}
+			b.WriteString(it.Text)
+			if it.Share {
+				b.WriteString(" (" + p.T("booking.share_item") + ")")
+			}
+			b.WriteString("\n")
+		}
+		return strings.TrimSuffix(b.String(), "\n")
+	case []any:
+		if name == "themes" || name == "confirmedThemes" {
+			var labels []string
+			for _, id := range v {
+				if t := tsunagari.ThemeByID(fmt.Sprint(id)); t != nil {
+					labels = append(labels, t.Label.In(p.Lang))
+				}
+			}
+			return strings.Join(labels, "、")
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -167,14 +208,28 @@ type deleteAccountPage struct {
 	// Operator is set for operators, who are told that the instance
 	// keeps at least one.
 	Operator bool
+	// Consultant is set for consultants, who are told what becomes of
+	// their profile, notes and clients' bookings.
+	Consultant bool
+	// Notices is how many people would be told by mail that a session
+	// with the person is cancelled.
+	Notices int
+	// RetentionYears is how long a consultant keeps a note on a past
+	// session of the person.
+	RetentionYears int
 }
 
 func (s *Server) deleteAccountPage(w http.ResponseWriter, r *http.Request, a *tsunagari.Account, status int, f *form) error {
 	if f == nil {
 		f = &form{Values: url.Values{}, Fields: map[string]string{}}
 	}
+	notices, err := s.Privacy.Notices(r.Context(), a)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, a, status, "delete_account", "delete.title",
-		deleteAccountPage{Form: f, Operator: a.Has(tsunagari.RoleOperator)})
+		deleteAccountPage{Form: f, Operator: a.Has(tsunagari.RoleOperator), Consultant: a.Has(tsunagari.RoleConsultant),
+			Notices: len(notices), RetentionYears: tsunagari.NoteRetentionYears})
 }
 
 func (s *Server) deleteAccountForm(w http.ResponseWriter, r *http.Request, a *tsunagari.Account) error {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -324,4 +325,170 @@ func TestOutboxReadsRecordNoAddress(t *testing.T) {
 			t.Errorf("the audit trail holds an address: %+v", ev)
 		}
 	}
+}
+
+// TestDeleteAccountWithConsultations: a member's copy holds their
+// bookings and their own reflections, opened for them; deleting the
+// account cancels their upcoming session with a mail to the consultant,
+// who keeps the note on the past session, unlinked. A consultant who
+// leaves takes their notes in their copy; their client keeps the
+// booking history and the reflection, and is told of the cancelled
+// session.
+func TestDeleteAccountWithConsultations(t *testing.T) {
+	onBoth(t, func(t *testing.T, open func(testing.TB) backend) {
+		ctx := context.Background()
+		e := newTestEnvOn(t, open(t))
+		v := newAPIValidator(t, e)
+		cons := e.consultant("keeps-notes@example.jp", true)
+		consultant := e.signIn("keeps-notes@example.jp")
+		leaver := e.account("leaving-member@example.jp", "")
+		member := e.signIn("leaving-member@example.jp")
+		if res := e.post(member, "/settings", url.Values{"name": {"去る 相談者カナリア"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("settings: %d %s", res.StatusCode, res.body)
+		}
+
+		const noteText, reflectionText = "記録カナリア: 転職の迷い", "ふりかえりカナリア: 話して整理できた"
+		past := e.pastSession(leaver.ID, cons.ID)
+		if res := e.post(consultant, "/bookings/"+past.ID+"/note", url.Values{"note": {noteText}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("write note: %d %s", res.StatusCode, res.body)
+		}
+		if res := e.post(member, "/bookings/"+past.ID+"/reflection", url.Values{"realised": {reflectionText}, "rating": {"5"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("write reflection: %d %s", res.StatusCode, res.body)
+		}
+		coming := decode[bookingBody](t, v.call(member, "createBooking", "POST", "/api/v1/bookings",
+			bookJSON(cons.ID, e.freeSlot(cons.ID, 0), "leaver-booking-1"), 201))
+
+		// The member's copy: both bookings, the reflection opened, the
+		// note said to exist but not what it says.
+		var x tsunagari.PersonalExport
+		dl := v.call(member, "exportMyData", "GET", "/api/v1/me/data", "", 200)
+		if err := json.Unmarshal([]byte(dl.body), &x); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(x.Records[tsunagari.PersonalBooking]); n != 2 {
+			t.Errorf("the member's copy has %d bookings, want 2", n)
+		}
+		if !strings.Contains(dl.body, reflectionText) || strings.Contains(dl.body, "(sealed)") {
+			t.Errorf("the member's copy does not show their reflection opened:\n%s", dl.body)
+		}
+		if strings.Contains(dl.body, noteText) || !strings.Contains(dl.body, `"consultantNote": true`) {
+			t.Errorf("the member's copy must say that the consultant keeps a note, never what it says")
+		}
+		if page := e.get(member, "/settings/data"); !strings.Contains(page.body, "話して整理できた") || !strings.Contains(page.body, `id="section-booking"`) {
+			t.Errorf("the copy page lacks the reflection or the bookings")
+		}
+
+		// The deletion page says what leaves and who is told.
+		form := e.get(member, "/settings/delete")
+		for _, want := range []string{"これからの相談 1 件", "5年間", "ふりかえり"} {
+			if !strings.Contains(form.body, want) {
+				t.Errorf("the delete page lacks %q", want)
+			}
+		}
+		if res := e.post(member, "/settings/delete", url.Values{"password": {testPassword}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete: %d %s", res.StatusCode, res.body)
+		}
+		mails, _ := e.stores.Outbox.FindMail(ctx, tsunagari.MailFilter{To: "keeps-notes@example.jp"})
+		var told *tsunagari.Mail
+		for _, m := range mails {
+			if m.Kind == "booking_member_left" {
+				told = m
+			}
+		}
+		if told == nil || strings.Contains(told.Body+told.Subject, "去る") || !strings.Contains(told.Body, "アカウントを削除") {
+			t.Errorf("the consultant was not told of the cancelled session, or the mail names the member: %+v", told)
+		}
+		if _, err := e.stores.Consultation.FindBooking(ctx, coming.ID); !errors.Is(err, tsunagari.ErrNotFound) {
+			t.Errorf("the member's upcoming booking = %v, want it gone", err)
+		}
+		// The consultant keeps the note, on a booking of nobody.
+		kept := e.get(consultant, "/bookings/"+past.ID)
+		if kept.StatusCode != http.StatusOK || !strings.Contains(kept.body, noteText) || !strings.Contains(kept.body, "退会した相談者") ||
+			!strings.Contains(kept.body, `id="note-kept"`) || strings.Contains(kept.body, "去る") {
+			t.Errorf("the consultant's page of the past session = %d; want the note kept, the member gone", kept.StatusCode)
+		}
+		if sched := e.get(consultant, "/consultant/schedule"); sched.StatusCode != http.StatusOK || strings.Contains(sched.body, coming.ID) {
+			t.Errorf("the consultant's schedule = %d, still showing the cancelled session", sched.StatusCode)
+		}
+		left := decode[map[string]any](t, v.call(consultant, "getBooking", "GET", "/api/v1/bookings/"+past.ID, "", 200))
+		if left["memberLeft"] != true || left["memberName"] != nil {
+			t.Errorf("getBooking of the kept session = %v, want memberLeft and no name", left)
+		}
+
+		// Now the consultant leaves, with a client who stays.
+		stayer := e.account("staying-member@example.jp", "")
+		staying := e.signIn("staying-member@example.jp")
+		held := e.pastSession(stayer.ID, cons.ID)
+		if res := e.post(staying, "/bookings/"+held.ID+"/reflection", url.Values{"next_step": {"残るふりかえり"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("write reflection: %d", res.StatusCode)
+		}
+		if res := e.post(consultant, "/bookings/"+held.ID+"/note", url.Values{"note": {"去るコンサルタントの記録"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("write note: %d", res.StatusCode)
+		}
+		upcoming := decode[bookingBody](t, v.call(staying, "createBooking", "POST", "/api/v1/bookings",
+			bookJSON(cons.ID, e.freeSlot(cons.ID, 0), "stayer-booking-1"), 201))
+		mine := e.get(consultant, "/settings/data.json")
+		for _, want := range []string{"去るコンサルタントの記録", noteText, `"consultation_held"`, `"consultant_profile"`} {
+			if !strings.Contains(mine.body, want) {
+				t.Errorf("the consultant's copy lacks %q", want)
+			}
+		}
+		for _, never := range []string{stayer.ID, stayer.Email, "残るふりかえり"} {
+			if strings.Contains(mine.body, never) {
+				t.Errorf("the consultant's copy holds %q, which is their client's", never)
+			}
+		}
+		if form := e.get(consultant, "/settings/delete"); !strings.Contains(form.body, "これからの相談 1 件") || !strings.Contains(form.body, "相談者のものとして残り") {
+			t.Errorf("the consultant's delete page does not say what becomes of their clients' sessions")
+		}
+		if res := e.post(consultant, "/settings/delete", url.Values{"password": {testPassword}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete the consultant: %d %s", res.StatusCode, res.body)
+		}
+		mails, _ = e.stores.Outbox.FindMail(ctx, tsunagari.MailFilter{To: "staying-member@example.jp"})
+		told = nil
+		for _, m := range mails {
+			if m.Kind == "booking_consultant_left" {
+				told = m
+			}
+		}
+		if told == nil || !strings.Contains(told.Body, "/bookings/"+upcoming.ID) || strings.Contains(told.Body, "相談 員子") {
+			t.Errorf("the client was not told that the consultant left, or the mail names them: %+v", told)
+		}
+		if _, err := e.stores.Consultation.FindBooking(ctx, past.ID); !errors.Is(err, tsunagari.ErrNotFound) {
+			t.Errorf("the kept note of the member who left = %v; it goes with its consultant", err)
+		}
+		page := e.get(staying, "/bookings/"+held.ID)
+		if page.StatusCode != http.StatusOK || !strings.Contains(page.body, "残るふりかえり") || !strings.Contains(page.body, "退会したキャリアコンサルタント") {
+			t.Errorf("the client's past session = %d; want their reflection kept and the consultant gone", page.StatusCode)
+		}
+		list := decode[[]map[string]any](t, v.call(staying, "listBookings", "GET", "/api/v1/bookings", "", 200))
+		for _, b := range list {
+			if b["consultantLeft"] != true || b["consultantId"] != nil {
+				t.Errorf("listBookings after the consultant left = %v, want consultantLeft and no consultantId", b)
+			}
+			if b["id"] == upcoming.ID && b["status"] != "cancelled" {
+				t.Errorf("the client's upcoming session is %v, want cancelled", b["status"])
+			}
+		}
+		if mine := e.get(staying, "/bookings"); mine.StatusCode != http.StatusOK || !strings.Contains(mine.body, "退会したキャリアコンサルタント") {
+			t.Errorf("the client's bookings page = %d, want the consultant shown as gone", mine.StatusCode)
+		}
+		dump, err := e.db.(interface {
+			Dump(context.Context) (map[string][][]string, error)
+		}).Dump(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for table, rows := range dump {
+			for _, row := range rows[1:] {
+				for _, cell := range row {
+					for _, gone := range []string{"leaving-member@example.jp", "去る 相談者カナリア", "keeps-notes@example.jp", leaver.ID, cons.ID} {
+						if strings.Contains(cell, gone) && table != "audit_events" {
+							t.Errorf("table %s still holds %q", table, gone)
+						}
+					}
+				}
+			}
+		}
+	})
 }
