@@ -80,12 +80,11 @@ type xssPage struct {
 
 // xssEnv is the demo server and a signed-in client per role.
 type xssEnv struct {
-	t                          *testing.T
-	m                          *Main
-	base                       string
-	visitor, member, hr, op    *http.Client
-	reflection                 *tsunagari.Round
-	memberDeptOrg, operatorOrg string
+	t                       *testing.T
+	m                       *Main
+	base                    string
+	visitor, member, hr, op *http.Client
+	reflection              *tsunagari.Round
 }
 
 func (x *xssEnv) get(c *http.Client, path string) xssPage {

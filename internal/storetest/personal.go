@@ -36,14 +36,13 @@ type person struct {
 // personalWorld is a database with two people, the erased and the kept,
 // in two orgs, with rounds of every privacy mode.
 type personalWorld struct {
-	b                    Backend
-	s                    tsunagari.Stores
-	orgA, orgB           *tsunagari.Org
-	personal             *tsunagari.Round
-	attributed, pooled   *tsunagari.Round
-	erased, kept         *person
-	anonymousCanary      string // in an anonymous answer of the erased person: it stays
-	attributedAnswerSets int
+	b                  Backend
+	s                  tsunagari.Stores
+	orgA, orgB         *tsunagari.Org
+	personal           *tsunagari.Round
+	attributed, pooled *tsunagari.Round
+	erased, kept       *person
+	anonymousCanary    string // in an anonymous answer of the erased person: it stays
 }
 
 // diary is an instrument with a free-text item.
