@@ -153,12 +153,21 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 // checkpoint copies the write-ahead log into the database file and
 // empties it, so that content erased in the file does not live on in the
 // log. A reader in the middle of a long transaction can keep the log from
-// being emptied for a while; checkpoint tries a few times, and the log is
-// emptied by a later checkpoint otherwise.
+// being emptied for a while: checkpoint waits for readers briefly, tries a
+// few times, and otherwise leaves the log to a later checkpoint.
 func (db *DB) checkpoint(ctx context.Context) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 250`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
 	for try := 0; ; try++ {
 		var busy, logFrames, done int
-		err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
 		if err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
