@@ -59,6 +59,29 @@ func (e *eraser) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
+// noteReferences notes every table with a row that refers to the account
+// through a foreign key.
+func (e *eraser) noteReferences(ctx context.Context) error {
+	refs, err := accountReferences(ctx, e.tx)
+	if err != nil {
+		return err
+	}
+	for table, cols := range refs {
+		for _, col := range cols {
+			var found int
+			err := e.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+quoteIdent(table)+
+				` WHERE `+quoteIdent(col)+` = ?)`, e.accountID).Scan(&found)
+			if err != nil {
+				return fmt.Errorf("references of %s: %w", table, err)
+			}
+			if found == 1 {
+				e.changed[table] = true
+			}
+		}
+	}
+	return nil
+}
+
 // statementTable returns the table of a DELETE FROM or UPDATE statement.
 func statementTable(s string) string {
 	f := strings.Fields(s)
@@ -136,6 +159,11 @@ func (s *personalStore) ErasePersonalData(ctx context.Context, accountID string)
 			return tsunagari.ErrNotFound
 		}
 		return erase(ctx, tx, accountID, func(e *eraser) error {
+			// Rows that go with the account by a cascading foreign key are
+			// changes too, whose indexes must be rebuilt.
+			if err := e.noteReferences(ctx); err != nil {
+				return err
+			}
 			for _, p := range s.db.personalParts() {
 				if err := p.erasePersonal(ctx, e); err != nil {
 					return fmt.Errorf("erase personal data (%T): %w", p, err)
@@ -524,7 +552,11 @@ func (s *auditStore) ErasePersonalData(ctx context.Context, id string) error { r
 // refer to accounts: the rows that say something about an account. The
 // personal-data contract checks that erasure empties every one of them.
 func (db *DB) AccountReferences(ctx context.Context) (map[string][]string, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	return accountReferences(ctx, db.read)
+}
+
+func accountReferences(ctx context.Context, q querier) (map[string][]string, error) {
+	rows, err := q.QueryContext(ctx, `
 		SELECT m.name, p."from"
 		FROM sqlite_master m, pragma_foreign_key_list(m.name) p
 		WHERE m.type = 'table' AND p."table" = 'accounts'
