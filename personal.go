@@ -134,9 +134,11 @@ func (s Stores) All() map[string]any {
 	out := map[string]any{}
 	v := reflect.ValueOf(s)
 	for i := range v.NumField() {
-		if f := v.Field(i); !f.IsNil() {
-			out[v.Type().Field(i).Name] = f.Interface()
+		f := v.Field(i)
+		if (f.Kind() == reflect.Interface || f.Kind() == reflect.Pointer) && f.IsNil() {
+			continue
 		}
+		out[v.Type().Field(i).Name] = f.Interface()
 	}
 	return out
 }

@@ -249,6 +249,9 @@ func TestBrowserPersonalDataExportAndDeletion(t *testing.T) {
 			b, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			pages++
+			if res.StatusCode >= 500 {
+				t.Errorf("GET %s as %s = %d after the deletion", path, who, res.StatusCode)
+			}
 			for _, s := range []string{canary, textCanary, email} {
 				if bytes.Contains(b, []byte(s)) {
 					t.Errorf("GET %s as %s (%d) shows %q after the deletion", path, who, res.StatusCode, s)

@@ -2,11 +2,14 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"tsunagari"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/storetest"
 )
@@ -140,5 +143,48 @@ func TestIntegrityCheckFindsDamage(t *testing.T) {
 		t.Error("FileSums of a damaged file succeeded, want the damage reported")
 	} else {
 		t.Logf("damage reported: %v", err)
+	}
+}
+
+// TestErasureWithALongReader erases an account while another connection
+// holds a read transaction open: the erasure finishes promptly, and the
+// write-ahead log is emptied once the reader is gone.
+func TestErasureWithALongReader(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "live.db")
+	db := mustOpen(t, path)
+	a := &tsunagari.Account{Email: "reader@example.jp", Name: "読み手カナリア", Roles: []tsunagari.Role{tsunagari.RoleMember}}
+	if err := db.Stores().Accounts.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := db.Stores().Personal.ErasePersonalData(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("an erasure waited %v for a reader", d)
+	}
+	tx.Rollback()
+	if err := db.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, _ := os.ReadFile(path + suffix)
+		if strings.Contains(string(b), "読み手カナリア") {
+			t.Errorf("%s still holds the erased name", filepath.Base(path+suffix))
+		}
 	}
 }

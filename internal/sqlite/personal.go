@@ -57,6 +57,29 @@ func (e *eraser) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
+// noteReferences notes every table with a row that refers to the account
+// through a foreign key.
+func (e *eraser) noteReferences(ctx context.Context) error {
+	refs, err := accountReferences(ctx, e.tx)
+	if err != nil {
+		return err
+	}
+	for table, cols := range refs {
+		for _, col := range cols {
+			var found int
+			err := e.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+quoteIdent(table)+
+				` WHERE `+quoteIdent(col)+` = ?)`, e.accountID).Scan(&found)
+			if err != nil {
+				return fmt.Errorf("references of %s: %w", table, err)
+			}
+			if found == 1 {
+				e.changed[table] = true
+			}
+		}
+	}
+	return nil
+}
+
 // run runs one statement with its own arguments.
 func (e *eraser) run(ctx context.Context, stmt string, args ...any) error {
 	res, err := e.tx.ExecContext(ctx, stmt, args...)
@@ -151,6 +174,11 @@ func (s *personalStore) EraseAccount(ctx context.Context, accountID string, mail
 			return tsunagari.ErrNotFound
 		}
 		err := erase(ctx, tx, accountID, s.db.now(), func(e *eraser) error {
+			// Rows that go with the account by a cascading foreign key are
+			// changes too, whose indexes must be rebuilt.
+			if err := e.noteReferences(ctx); err != nil {
+				return err
+			}
 			for _, p := range s.db.personalParts() {
 				if err := p.erasePersonal(ctx, e); err != nil {
 					return fmt.Errorf("erase personal data (%T): %w", p, err)
@@ -172,12 +200,21 @@ func (s *personalStore) EraseAccount(ctx context.Context, accountID string, mail
 // checkpoint copies the write-ahead log into the database file and
 // empties it, so that content erased in the file does not live on in the
 // log. A reader in the middle of a long transaction can keep the log from
-// being emptied for a while; checkpoint tries a few times, and the log is
-// emptied by a later checkpoint otherwise.
+// being emptied for a while: checkpoint waits for readers briefly, tries a
+// few times, and otherwise leaves the log to a later checkpoint.
 func (db *DB) checkpoint(ctx context.Context) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 250`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
 	for try := 0; ; try++ {
 		var busy, logFrames, done int
-		err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
 		if err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
@@ -567,7 +604,11 @@ func (s *auditStore) ErasePersonalData(ctx context.Context, id string) error { r
 // refer to accounts: the rows that say something about an account. The
 // personal-data contract checks that erasure empties every one of them.
 func (db *DB) AccountReferences(ctx context.Context) (map[string][]string, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	return accountReferences(ctx, db.read)
+}
+
+func accountReferences(ctx context.Context, q querier) (map[string][]string, error) {
+	rows, err := q.QueryContext(ctx, `
 		SELECT m.name, p."from"
 		FROM sqlite_master m, pragma_foreign_key_list(m.name) p
 		WHERE m.type = 'table' AND p."table" = 'accounts'

@@ -326,10 +326,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // localPath returns next if it is a path on this site, else "/dashboard".
-// It keeps redirects after sign-in from leading elsewhere.
+// It keeps redirects after sign-in from leading elsewhere, and from
+// leading to a target no request can be made for (such as "/%").
 func localPath(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
 		strings.ContainsAny(next, "\r\n\t") {
+		return "/dashboard"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/dashboard"
 	}
 	return next
