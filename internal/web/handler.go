@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -290,6 +291,13 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return tsunagari.NewError(tsunagari.CodeInvalid, "error.bad_form")
 	}
+	// No text tsunagari keeps may hold a NUL character, which PostgreSQL
+	// cannot store: refuse it here rather than fail in the database.
+	for k, vs := range r.Form {
+		if strings.ContainsRune(k, 0) || slices.ContainsFunc(vs, func(v string) bool { return strings.ContainsRune(v, 0) }) {
+			return tsunagari.NewError(tsunagari.CodeInvalid, "error.bad_form")
+		}
+	}
 	return nil
 }
 
@@ -299,13 +307,22 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return tsunagari.NewError(tsunagari.CodeInvalid, "error.json_content_type")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBytes))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return tsunagari.NewError(tsunagari.CodeTooLarge, "error.too_large")
 		}
+		return &tsunagari.Error{Code: tsunagari.CodeInvalid, Key: "error.bad_json", Err: err}
+	}
+	// A NUL character, raw or escaped, is never part of a valid request:
+	// PostgreSQL cannot store it in text.
+	if bytes.IndexByte(body, 0) >= 0 || bytes.Contains(bytes.ToLower(body), []byte(`\u0000`)) {
+		return tsunagari.NewError(tsunagari.CodeInvalid, "error.bad_json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return &tsunagari.Error{Code: tsunagari.CodeInvalid, Key: "error.bad_json", Err: err}
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -124,6 +124,23 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // withHeaders sets the security headers of every response.
+// refuseNUL answers a request whose path or query holds a NUL character:
+// no ID or parameter of tsunagari ever does, and PostgreSQL cannot store
+// or compare text that holds one.
+func refuseNUL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.ContainsRune(r.URL.Path, 0) {
+			http.NotFound(w, r)
+			return
+		}
+		if strings.Contains(strings.ToLower(r.URL.RawQuery), "%00") {
+			http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (s *Server) withHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

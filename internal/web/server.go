@@ -98,7 +98,7 @@ func New(s *Server) (*Server, error) {
 	s.patterns = mux.patterns
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(cop.Handler(mux)))))
+	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(refuseNUL(cop.Handler(mux))))))
 	return s, nil
 }
 
