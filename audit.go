@@ -32,9 +32,15 @@ const (
 	AuditAuditRead            = "audit.read"   // an operator read the audit trail
 	AuditAuditExport          = "audit.export" // an operator exported it
 	AuditAccessDenied         = "access.denied"
-	AuditDataExport           = "personal_data.export" // a person downloaded or viewed their copy
-	AuditAccountErase         = "account.erase"        // a person deleted their account and its data
-	AuditConsultantVerify     = "consultant.verify"    // an operator checked a registration number, or withdrew that
+	AuditDataExport           = "personal_data.export"   // a person downloaded or viewed their copy
+	AuditAccountErase         = "account.erase"          // a person deleted their account and its data
+	AuditConsultantVerify     = "consultant.verify"      // an operator checked a registration number, or withdrew that
+	AuditEventCancel          = "event.cancel"           // an organiser cancelled an event or one occurrence
+	AuditLotteryDraw          = "event.lottery_draw"     // a lottery drawn, with its seed in the detail
+	AuditTeamConfirm          = "probono.team_confirm"   // an organiser confirmed a pro-bono team
+	AuditProbonoAnswered      = "probono.answer_overdue" // open applications answered "not this time" at their deadline
+	AuditRecommendWeights     = "recommend.weights"      // an operator set the weights of the community recommender
+	AuditMatchWeights         = "match.weights"          // an operator changed the shortlist's weights
 )
 
 // AuditActions lists every action, for filters and labels.
@@ -45,6 +51,10 @@ var AuditActions = []string{
 	AuditDepartmentCreate, AuditOutboxRead, AuditAuditRead, AuditAuditExport, AuditAccessDenied,
 	AuditDataExport, AuditAccountErase,
 	AuditConsultantVerify,
+	AuditCommunityCreate, AuditCommunityHide, AuditCommunityShow, AuditCommunityImport,
+	AuditEventCancel, AuditLotteryDraw, AuditTeamConfirm, AuditProbonoAnswered,
+	AuditRecommendWeights,
+	AuditMatchWeights,
 }
 
 // Outcome says how an audited attempt ended.

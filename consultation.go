@@ -203,13 +203,13 @@ func (c *Consultant) Validate() error {
 		return Invalid("yearsOfPractice", "consultation.years_invalid", MaxYearsOfPractice)
 	}
 	var err error
-	if c.Industries, err = cleanList("industries", c.Industries, Industries, "account.industry_invalid"); err != nil {
+	if c.Industries, err = onlyListed("industries", c.Industries, Industries, "account.industry_invalid"); err != nil {
 		return err
 	}
-	if c.JobFamilies, err = cleanList("jobFamilies", c.JobFamilies, JobFamilies, "account.job_family_invalid"); err != nil {
+	if c.JobFamilies, err = onlyListed("jobFamilies", c.JobFamilies, JobFamilies, "account.job_family_invalid"); err != nil {
 		return err
 	}
-	if c.Languages, err = cleanList("languages", c.Languages, ConsultationLanguages, "consultation.language_invalid"); err != nil {
+	if c.Languages, err = onlyListed("languages", c.Languages, ConsultationLanguages, "consultation.language_invalid"); err != nil {
 		return err
 	}
 	if len(c.Languages) == 0 {
@@ -253,7 +253,7 @@ func (c *Consultant) Validate() error {
 
 // cleanList checks that every entry of list is in allowed and returns the
 // entries without duplicates, in the order of allowed.
-func cleanList(field string, list, allowed []string, key string) ([]string, error) {
+func onlyListed(field string, list, allowed []string, key string) ([]string, error) {
 	for _, v := range list {
 		if !slices.Contains(allowed, v) {
 			return nil, Invalid(field, key)
@@ -334,8 +334,8 @@ type Exception struct {
 
 // Limits on availability.
 const (
-	MaxWeeklyWindows = 50
-	MaxExceptions    = 400
+	MaxWeeklyWindows          = 50
+	MaxAvailabilityExceptions = 400
 	// BookingHorizon is how far ahead a member can book.
 	BookingHorizon = 8 * 7 * 24 * time.Hour
 	// MinBookingLead is how soon before its start a slot can still be
@@ -404,8 +404,8 @@ func (av *Availability) Validate() error {
 		return Invalid("weeklyMax", "consultation.weekly_max_invalid", MaxWeeklyMax)
 	case len(av.Weekly) > MaxWeeklyWindows:
 		return Invalid("weekly", "consultation.too_many_windows", MaxWeeklyWindows)
-	case len(av.Exceptions) > MaxExceptions:
-		return Invalid("exceptions", "consultation.too_many_exceptions", MaxExceptions)
+	case len(av.Exceptions) > MaxAvailabilityExceptions:
+		return Invalid("exceptions", "consultation.too_many_exceptions", MaxAvailabilityExceptions)
 	}
 	for _, w := range av.Weekly {
 		if w.Weekday < time.Sunday || w.Weekday > time.Saturday {

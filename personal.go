@@ -40,6 +40,14 @@ const (
 	PersonalParticipation  = "participation"   // taking part in an attributed or anonymous round
 	PersonalMail           = "mail"            // a message to the person's address
 	PersonalAuditEvent     = "audit_event"     // an audit entry the person caused or that concerns them
+
+	PersonalMembership     = "community_membership" // a place in a community, organising it included
+	PersonalTraitRating    = "community_rating"     // a rating of a community's traits
+	PersonalRSVP           = "event_rsvp"           // a request for a seat at an event
+	PersonalCalendarFeed   = "calendar_feed"        // a calendar feed (never its address)
+	PersonalEventCreated   = "event_created"        // an event the person created for a community
+	PersonalProjectCreated = "project_created"      // a pro-bono project the person created
+	PersonalApplication    = "probono_application"  // an application to a pro-bono project
 )
 
 // Kinds of personal record of surveys authored and of consultation.
@@ -52,12 +60,29 @@ const (
 	PersonalNote         = "consultation_note"       // the person's note, as consultant, on a consultation
 )
 
+// Kinds of personal record of recommendations, the shortlist, the career
+// inventory and employers' programmes.
+const (
+	PersonalRecommendPrefs   = "recommend_preferences"  // the person's wish and the filters of their recommendations
+	PersonalCommunityMark    = "community_mark"         // a community the person saved or set aside
+	PersonalConsultantMark   = "consultant_mark"        // a consultant the person bookmarked or set aside
+	PersonalInventory        = "career_inventory"       // the person's career inventory
+	PersonalInventorySaved   = "career_inventory_saved" // a time the person saved their inventory
+	PersonalInventoryShare   = "inventory_share"        // a consultation the person shared their inventory with
+	PersonalEnrolment        = "programme_enrolment"    // an employer's programme the person enrolled in
+	PersonalProgrammeCreated = "programme_created"      // a programme the person created as HR
+)
+
 // PersonalKinds lists every kind in the order a copy shows them.
 var PersonalKinds = []string{
 	PersonalAccount, PersonalRole, PersonalEmployment, PersonalResponse, PersonalParticipation,
 	PersonalInvitation, PersonalInvitationSent, PersonalRoundSent, PersonalSession, PersonalAPIToken,
 	PersonalPasswordReset, PersonalAuthenticator, PersonalRecoveryCode, PersonalMail, PersonalAuditEvent,
 	PersonalInstrument, PersonalConsultant, PersonalBooking, PersonalReflection, PersonalConsultation, PersonalNote,
+	PersonalMembership, PersonalTraitRating, PersonalRSVP, PersonalCalendarFeed, PersonalEventCreated,
+	PersonalProjectCreated, PersonalApplication, PersonalRecommendPrefs, PersonalCommunityMark,
+	PersonalConsultantMark, PersonalInventory, PersonalInventorySaved, PersonalInventoryShare,
+	PersonalEnrolment, PersonalProgrammeCreated,
 }
 
 // PersonalData is implemented by every store that keeps data about

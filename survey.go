@@ -814,6 +814,9 @@ type Segments struct {
 	DepartmentID string   `json:"departmentId,omitempty"`
 	AgeBand      string   `json:"ageBand,omitempty"`
 	JobFamily    string   `json:"jobFamily,omitempty"`
+	// TenureBand is the respondent's tenure band (TenureBands) when they
+	// answered.
+	TenureBand string `json:"tenureBand,omitempty"`
 }
 
 // Response is one submission to a round. Only personal responses carry

@@ -21,4 +21,27 @@ type Stores struct {
 	Personal PersonalStore
 
 	Consultation ConsultationStore
+
+	// Communities holds third communities, memberships and the search
+	// index.
+	Communities CommunityStore
+
+	// Events holds events, their occurrences and RSVPs, and calendar
+	// feeds.
+	Events EventStore
+	// Probono holds pro-bono projects and applications.
+	Probono ProbonoStore
+
+	// Recommend holds members' wishes, filters and marks, the weights of
+	// the recommender, and the signals it ranks communities by.
+	Recommend RecommendStore
+	// Match holds the shortlist's weights, marks and appearance counts;
+	// Inventory the members' career inventories and their shares.
+	Match     MatchStore
+	Inventory InventoryStore
+	// The employer's side: programmes, the release ledger, and what
+	// reports are computed from.
+	Programmes ProgrammeStore
+	Releases   ReleaseStore
+	Insights   InsightStore
 }

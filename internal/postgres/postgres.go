@@ -116,6 +116,18 @@ func (db *DB) Stores() tsunagari.Stores {
 		Personal: &PersonalStore{db: db},
 
 		Consultation: &ConsultationStore{db: db},
+
+		Communities: &CommunityStore{db: db},
+		Events:      &EventStore{db: db},
+		Probono:     &ProbonoStore{db: db},
+
+		Recommend: &RecommendStore{db: db},
+
+		Match:      &MatchStore{db: db},
+		Inventory:  &InventoryStore{db: db},
+		Programmes: &ProgrammeStore{db: db},
+		Releases:   &ReleaseStore{db: db},
+		Insights:   &InsightStore{db: db},
 	}
 }
 

@@ -357,7 +357,7 @@ type responseSets struct {
 var (
 	personalColumns      = []string{"id", "round_id", "account_id", "submitted_at", "answers", "scores"}
 	participationColumns = []string{"round_id", "account_id"}
-	pooledColumns        = []string{"round_id", "id", "size_band", "industry", "department_id", "age_band", "job_family", "answers", "scores", "pair_key"}
+	pooledColumns        = []string{"round_id", "id", "size_band", "industry", "department_id", "age_band", "job_family", "answers", "scores", "pair_key", "tenure_band"}
 )
 
 // responseRows returns the rows that store resp as mode demands. A
@@ -400,7 +400,7 @@ func (sets *responseSets) add(db *DB, mode tsunagari.PrivacyMode, resp *tsunagar
 		seg, pairKey = tsunagari.Segments{}, ""
 	}
 	sets.pooled = append(sets.pooled, []any{resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-		seg.AgeBand, seg.JobFamily, answers, scores, pairKey})
+		seg.AgeBand, seg.JobFamily, answers, scores, pairKey, seg.TenureBand})
 	return nil
 }
 
@@ -517,7 +517,7 @@ func (s *SurveyStore) Participated(ctx context.Context, roundID, accountID strin
 // random keys.
 func (s *SurveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func(tsunagari.Segments, []tsunagari.Answer) error) error {
 	rows, err := s.db.pool.Query(ctx, `
-		SELECT size_band, industry, department_id, age_band, job_family, answers
+		SELECT size_band, industry, department_id, age_band, job_family, tenure_band, answers
 		FROM survey_pooled_answers WHERE round_id = $1 ORDER BY id COLLATE "C"`, roundID)
 	if err != nil {
 		return wrap("read answers", err)
@@ -529,7 +529,7 @@ func (s *SurveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func
 			sizeBand string
 			answers  []byte
 		)
-		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &answers); err != nil {
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &seg.TenureBand, &answers); err != nil {
 			return wrap("read answers", err)
 		}
 		seg.SizeBand = tsunagari.SizeBand(sizeBand)
@@ -551,7 +551,7 @@ func (s *SurveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundI
 		return nil
 	}
 	rows, err := s.db.pool.Query(ctx, `
-		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, a.answers, b.answers
+		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, b.tenure_band, a.answers, b.answers
 		FROM survey_pooled_answers a
 		JOIN survey_pooled_answers b ON b.round_id = $2 AND b.pair_key = a.pair_key
 		WHERE a.round_id = $1 AND a.pair_key <> ''
@@ -566,7 +566,7 @@ func (s *SurveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundI
 			sizeBand  string
 			pre, post []byte
 		)
-		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &pre, &post); err != nil {
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &seg.TenureBand, &pre, &post); err != nil {
 			return wrap("read answer pairs", err)
 		}
 		seg.SizeBand = tsunagari.SizeBand(sizeBand)

@@ -19,6 +19,23 @@ import (
 // consultationStore implements tsunagari.ConsultationStore.
 type consultationStore struct{ db *DB }
 
+// readStmt returns query prepared on the read pool, once: the reads of a
+// booking (profile, availability, bookings) then cost no parsing.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.readStmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := db.readStmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 var _ tsunagari.ConsultationStore = (*consultationStore)(nil)
 
 // toJSON encodes a list for a JSON text column; nil is stored as [].
@@ -126,8 +143,11 @@ func (s *consultationStore) SaveConsultant(ctx context.Context, c *tsunagari.Con
 }
 
 func (s *consultationStore) FindConsultant(ctx context.Context, accountID string) (*tsunagari.Consultant, error) {
-	c, err := scanConsultant(s.db.read.QueryRowContext(ctx,
-		`SELECT `+consultantColumns+` FROM consultants WHERE account_id = ?`, accountID))
+	st, err := s.db.readStmt(ctx, `SELECT `+consultantColumns+` FROM consultants WHERE account_id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	c, err := scanConsultant(st.QueryRowContext(ctx, accountID))
 	return c, translate(err)
 }
 
@@ -256,21 +276,41 @@ func consultantExists(ctx context.Context, q querier, id string) error {
 	return nil
 }
 
+// The queries of FindAvailability, prepared once on the read pool.
+var availabilityQueries = [...]string{
+	`SELECT count(*) FROM consultants WHERE account_id = ?`,
+	`SELECT time_zone, session_minutes, buffer_minutes, weekly_max, closed_on_holidays, updated_at
+	FROM availabilities WHERE consultant_id = ?`,
+	`SELECT weekday, start_minute, end_minute FROM availability_windows
+	WHERE consultant_id = ? ORDER BY weekday, start_minute`,
+	`SELECT date, start_minute, end_minute FROM availability_exceptions
+	WHERE consultant_id = ? ORDER BY date, start_minute`,
+}
+
 func (s *consultationStore) FindAvailability(ctx context.Context, consultantID string) (*tsunagari.Availability, error) {
+	var stmts [len(availabilityQueries)]*sql.Stmt
+	for i, q := range availabilityQueries {
+		st, err := s.db.readStmt(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		stmts[i] = st
+	}
 	tx, err := s.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := consultantExists(ctx, tx, consultantID); err != nil {
-		return nil, translate(err)
+	var exists int
+	if err := tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, consultantID).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if exists == 0 {
+		return nil, tsunagari.ErrNotFound
 	}
 	av := tsunagari.DefaultAvailability(consultantID)
 	var updated int64
-	err = tx.QueryRowContext(ctx, `
-		SELECT time_zone, session_minutes, buffer_minutes, weekly_max, closed_on_holidays, updated_at
-		FROM availabilities WHERE consultant_id = ?`, consultantID,
-	).Scan(&av.TimeZone, &av.SessionMinutes, &av.BufferMinutes, &av.WeeklyMax, &av.ClosedOnHolidays, &updated)
+	err = tx.StmtContext(ctx, stmts[1]).QueryRowContext(ctx, consultantID).Scan(&av.TimeZone, &av.SessionMinutes, &av.BufferMinutes, &av.WeeklyMax, &av.ClosedOnHolidays, &updated)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return av, nil
@@ -278,9 +318,7 @@ func (s *consultationStore) FindAvailability(ctx context.Context, consultantID s
 		return nil, err
 	}
 	av.UpdatedAt = unixTime(updated)
-	rows, err := tx.QueryContext(ctx, `
-		SELECT weekday, start_minute, end_minute FROM availability_windows
-		WHERE consultant_id = ? ORDER BY weekday, start_minute`, consultantID)
+	rows, err := tx.StmtContext(ctx, stmts[2]).QueryContext(ctx, consultantID)
 	if err != nil {
 		return nil, err
 	}
@@ -298,9 +336,7 @@ func (s *consultationStore) FindAvailability(ctx context.Context, consultantID s
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, `
-		SELECT date, start_minute, end_minute FROM availability_exceptions
-		WHERE consultant_id = ? ORDER BY date, start_minute`, consultantID)
+	rows, err = tx.StmtContext(ctx, stmts[3]).QueryContext(ctx, consultantID)
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +547,11 @@ func (db *DB) enqueueMails(ctx context.Context, q querier, mails []*tsunagari.Ma
 }
 
 func (s *consultationStore) FindBooking(ctx context.Context, id string) (*tsunagari.Booking, error) {
-	b, err := findBooking(ctx, s.db.read, id)
+	st, err := s.db.readStmt(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	b, err := scanBooking(st.QueryRowContext(ctx, id))
 	return b, translate(err)
 }
 
@@ -541,8 +581,14 @@ func (s *consultationStore) FindBookings(ctx context.Context, f tsunagari.Bookin
 	if len(conds) == 0 {
 		return nil, fmt.Errorf("find bookings: the filter selects nothing")
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE `+strings.Join(conds, ` AND `)+
-		` ORDER BY starts_at, id`+limitClause(f.Limit, 0), args...)
+	// The filter's shape makes the query; there are few shapes, each
+	// prepared once.
+	st, err := s.db.readStmt(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE `+strings.Join(conds, ` AND `)+
+		` ORDER BY starts_at, id`+limitClause(f.Limit, 0))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -26,12 +26,12 @@ type groupWrite struct {
 }
 
 type groupCommitter struct {
-	db      *DB
-	queue   chan *groupWrite
-	start   sync.Once
-	stop    chan struct{}
-	stopped sync.Once
-	wg      sync.WaitGroup
+	db    *DB
+	queue chan *groupWrite
+	start sync.Once
+	stop  chan struct{}
+	once  sync.Once // closes stop
+	wg    sync.WaitGroup
 }
 
 // inGroupTx runs fn like inTx, possibly in one transaction with other
@@ -61,10 +61,10 @@ func newGroupCommitter(db *DB) *groupCommitter {
 	return &groupCommitter{db: db, queue: make(chan *groupWrite), stop: make(chan struct{})}
 }
 
-// close stops the committer after the batch in progress. Closing it
-// again does nothing, as closing a DB twice does nothing.
+// close stops the committer after the batch in progress. Closing twice
+// is harmless, as closing a DB twice is.
 func (g *groupCommitter) close() {
-	g.stopped.Do(func() { close(g.stop) })
+	g.once.Do(func() { close(g.stop) })
 	g.wg.Wait()
 }
 

@@ -24,6 +24,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -65,6 +66,8 @@ type DB struct {
 	group *groupCommitter
 	// bookingStmts are the prepared statements of booking writes.
 	bookingStmts bookingStatements
+	// readStmts caches statements prepared on the read pool, by query.
+	readStmts sync.Map
 }
 
 // Open opens, creating it if needed, the database file at path. With
@@ -81,7 +84,8 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		"&_pragma=foreign_keys(1)" +
 		// Deleted content is overwritten, so that what a person erases
 		// does not stay readable in free pages of the file.
-		"&_pragma=secure_delete(1)"
+		"&_pragma=secure_delete(1)" +
+		"&_pragma=mmap_size(1073741824)"
 
 	write, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
@@ -162,6 +166,18 @@ func (db *DB) Stores() tsunagari.Stores {
 		Personal: &personalStore{db},
 
 		Consultation: &consultationStore{db},
+
+		Communities: &communityStore{db},
+		Events:      &eventStore{db},
+		Probono:     &probonoStore{db},
+
+		Recommend: &recommendStore{db},
+
+		Match:      &matchStore{db},
+		Inventory:  &inventoryStore{db},
+		Programmes: &programmeStore{db},
+		Releases:   &releaseStore{db},
+		Insights:   &insightStore{db},
 	}
 }
 

@@ -400,10 +400,10 @@ func (s *surveyStore) insertResponse(ctx context.Context, tx *sql.Tx, mode tsuna
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO survey_pooled_answers
-			(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores, pair_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(round_id, id, size_band, industry, department_id, age_band, job_family, answers, scores, pair_key, tenure_band)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		resp.RoundID, key, string(seg.SizeBand), seg.Industry, seg.DepartmentID,
-		seg.AgeBand, seg.JobFamily, answers, scores, pairKey)
+		seg.AgeBand, seg.JobFamily, answers, scores, pairKey, seg.TenureBand)
 	return err
 }
 
@@ -495,7 +495,7 @@ func (s *surveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func
 	// Ordered by the random key: the order says nothing about who
 	// answered when.
 	rows, err := s.db.read.QueryContext(ctx, `
-		SELECT size_band, industry, department_id, age_band, job_family, answers
+		SELECT size_band, industry, department_id, age_band, job_family, tenure_band, answers
 		FROM survey_pooled_answers WHERE round_id = ? ORDER BY id`, roundID)
 	if err != nil {
 		return err
@@ -507,7 +507,7 @@ func (s *surveyStore) EachAnswerSet(ctx context.Context, roundID string, fn func
 			sizeBand string
 			answers  []byte
 		)
-		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &answers); err != nil {
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &seg.TenureBand, &answers); err != nil {
 			return err
 		}
 		seg.SizeBand = tsunagari.SizeBand(sizeBand)
@@ -528,7 +528,7 @@ func (s *surveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundI
 	}
 	// Ordered by the later answer's random key, like EachAnswerSet.
 	rows, err := s.db.read.QueryContext(ctx, `
-		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, a.answers, b.answers
+		SELECT b.size_band, b.industry, b.department_id, b.age_band, b.job_family, b.tenure_band, a.answers, b.answers
 		FROM survey_pooled_answers a
 		JOIN survey_pooled_answers b ON b.round_id = ? AND b.pair_key = a.pair_key
 		WHERE a.round_id = ? AND a.pair_key <> ''
@@ -543,7 +543,7 @@ func (s *surveyStore) EachAnswerPair(ctx context.Context, preRoundID, postRoundI
 			sizeBand  string
 			pre, post []byte
 		)
-		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &pre, &post); err != nil {
+		if err := rows.Scan(&sizeBand, &seg.Industry, &seg.DepartmentID, &seg.AgeBand, &seg.JobFamily, &seg.TenureBand, &pre, &post); err != nil {
 			return err
 		}
 		seg.SizeBand = tsunagari.SizeBand(sizeBand)

@@ -42,6 +42,13 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Consultants", func(t *testing.T) { testConsultants(t, open) })
 	t.Run("Bookings", func(t *testing.T) { testBookings(t, open) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
+	t.Run("Communities", func(t *testing.T) { testCommunities(t, open) })
+	t.Run("Recommend", func(t *testing.T) { testRecommend(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
+	t.Run("Probono", func(t *testing.T) { testProbono(t, open) })
+	t.Run("Match", func(t *testing.T) { testMatch(t, open) })
+	t.Run("Inventory", func(t *testing.T) { testInventory(t, open) })
+	t.Run("Insights", func(t *testing.T) { testInsights(t, open) })
 }
 
 // t0 is the fixed clock of the contract tests: whole seconds, UTC.
