@@ -273,6 +273,10 @@ type Bars struct {
 	Max             float64 // 0 means 100
 	// Unit follows each value, such as "%" or "点".
 	Unit string
+	// Hidden marks values that are not shown, such as groups too small
+	// to report: no bar, and HiddenText instead of the value.
+	Hidden     []bool
+	HiddenText string
 }
 
 // SVG renders the chart.
@@ -293,6 +297,11 @@ func (c Bars) SVG() string {
 		}
 		y := float64(6 + row*i)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, labelW-8, y+barH-4, esc(l))
+		if i < len(c.Hidden) && c.Hidden[i] {
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#f3f5f6" stroke="#d9e0e4" stroke-dasharray="4 3"/>`, labelW, y, plot, barH)
+			fmt.Fprintf(&b, `<text class="hidden-value" x="%.1f" y="%.1f" fill="#5b6770">%s</text>`, labelW+8, y+barH-4, esc(c.HiddenText))
+			continue
+		}
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#e4ecee"/>`, labelW, y, plot, barH)
 		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, labelW, y, plot*v/max, barH, Palette[0])
 		value := ""

@@ -380,7 +380,7 @@ func (s *Service) Book(ctx context.Context, actor *tsunagari.Account, req Bookin
 		b.Status, b.ConfirmedAt = tsunagari.BookingConfirmed, &now
 	}
 	b.ID = tsunagari.NewID()
-	mails, err := s.bookingMails(ctx, b, mailBooked)
+	mails, err := s.bookingMails(ctx, b, mailBooked, actor)
 	if err != nil {
 		return nil, false, err
 	}
@@ -537,7 +537,7 @@ func (s *Service) Confirm(ctx context.Context, actor *tsunagari.Account, id stri
 		return tsunagari.NewError(tsunagari.CodeConflict, "consultation.already_started")
 	}
 	b.Status, b.ConfirmedAt = tsunagari.BookingConfirmed, &now
-	mails, err := s.bookingMails(ctx, b, mailConfirmed)
+	mails, err := s.bookingMails(ctx, b, mailConfirmed, actor)
 	if err != nil {
 		return err
 	}
@@ -566,7 +566,7 @@ func (s *Service) Cancel(ctx context.Context, actor *tsunagari.Account, id strin
 	}
 	c := tsunagari.Cancellation{By: actor.ID, At: now, Late: b.MemberID == actor.ID && b.Start.Sub(now) < tsunagari.FreeCancellation}
 	b.Status, b.CancelledAt, b.CancelledBy, b.LateCancel = tsunagari.BookingCancelled, &now, actor.ID, c.Late
-	mails, err := s.bookingMails(ctx, b, mailCancelled)
+	mails, err := s.bookingMails(ctx, b, mailCancelled, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -613,7 +613,7 @@ func (s *Service) Reschedule(ctx context.Context, actor *tsunagari.Account, id s
 	if err := nb.Validate(); err != nil {
 		return nil, err
 	}
-	mails, err := s.bookingMails(ctx, nb, mailRescheduled)
+	mails, err := s.bookingMails(ctx, nb, mailRescheduled, actor)
 	if err != nil {
 		return nil, err
 	}

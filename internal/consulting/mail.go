@@ -26,14 +26,28 @@ const (
 // consultant, each in the recipient's language and time zone. Mails name
 // neither side nor any theme: the outbox is read by the operator, and the
 // link leads to the details behind sign-in.
-func (s *Service) bookingMails(ctx context.Context, b *tsunagari.Booking, kind mailKind) ([]*tsunagari.Mail, error) {
-	member, err := s.Accounts.FindAccountByID(ctx, b.MemberID)
-	if err != nil {
-		return nil, fmt.Errorf("booking mail: %w", err)
+// known are accounts the caller holds already, such as the actor: they
+// are not looked up again.
+func (s *Service) bookingMails(ctx context.Context, b *tsunagari.Booking, kind mailKind, known ...*tsunagari.Account) ([]*tsunagari.Mail, error) {
+	find := func(id string) (*tsunagari.Account, error) {
+		for _, a := range known {
+			if a != nil && a.ID == id {
+				return a, nil
+			}
+		}
+		a, err := s.Accounts.FindAccountByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("booking mail: %w", err)
+		}
+		return a, nil
 	}
-	consultant, err := s.Accounts.FindAccountByID(ctx, b.ConsultantID)
+	member, err := find(b.MemberID)
 	if err != nil {
-		return nil, fmt.Errorf("booking mail: %w", err)
+		return nil, err
+	}
+	consultant, err := find(b.ConsultantID)
+	if err != nil {
+		return nil, err
 	}
 	link := s.BaseURL + "/bookings/" + b.ID
 	var mails []*tsunagari.Mail

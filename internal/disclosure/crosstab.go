@@ -14,11 +14,6 @@ import (
 // (complementary suppression). Whatever can be worked out from a report
 // then covers at least k people.
 
-// MinPairedGroupSize is the least number of people a before/after
-// comparison is shown for: changes within a person are more telling than
-// a single answer (TRUST.md R-k).
-const MinPairedGroupSize = 10
-
 // Why a group is hidden.
 const (
 	HiddenSmall      = "small"      // fewer than k people

@@ -29,6 +29,9 @@ type Service struct {
 	// sessions end with the person (consulting.Service).
 	Parts []Part
 	Now   func() time.Time
+	// Notify writes the mail to people promoted from a waitlist when
+	// an erasure frees a seat (event.Service.Notifier); nil sends none.
+	Notify tsunagari.Notify
 }
 
 // Part is a service's share in data-subject requests.
@@ -139,6 +142,9 @@ func (s *Service) Erase(ctx context.Context, actor *tsunagari.Account, in Erasur
 	mails, err := s.Notices(ctx, actor)
 	if err != nil {
 		return err
+	}
+	if s.Notify != nil {
+		ctx = tsunagari.WithNotify(ctx, s.Notify)
 	}
 	if err := s.Store.EraseAccount(ctx, actor.ID, mails); err != nil {
 		return fmt.Errorf("erase account: %w", err)

@@ -284,6 +284,7 @@ func (s *Service) segments(ctx context.Context, actor *tsunagari.Account) (tsuna
 	seg := tsunagari.Segments{AgeBand: actor.AgeBand, JobFamily: actor.JobFamily, Industry: actor.Industry}
 	if e := actor.Employment; e != nil {
 		seg.DepartmentID = e.DepartmentID
+		seg.TenureBand = tsunagari.TenureBandOf(e.StartedAt, s.now())
 		o, err := s.Orgs.FindOrgByID(ctx, e.OrgID)
 		if err != nil {
 			return seg, fmt.Errorf("employer of respondent: %w", err)

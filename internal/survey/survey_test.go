@@ -448,7 +448,7 @@ func TestRoundsByAudience(t *testing.T) {
 		segs = append(segs, s)
 		return nil
 	})
-	want := tsunagari.Segments{SizeBand: tsunagari.SizeLarge, Industry: "manufacturing", AgeBand: "30s", JobFamily: "sales"}
+	want := tsunagari.Segments{SizeBand: tsunagari.SizeLarge, Industry: "manufacturing", AgeBand: "30s", JobFamily: "sales", TenureBand: "lt1"}
 	if len(segs) != 1 || segs[0] != want {
 		t.Errorf("attributed segments = %+v, want [%+v]", segs, want)
 	}
