@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/disclosure"
 	"tsunagari/internal/i18n"
 )
 
@@ -93,6 +94,66 @@ func TestEveryKeyExists(t *testing.T) {
 	}
 	for _, b := range []tsunagari.SizeBand{tsunagari.SizeSmall, tsunagari.SizeMid, tsunagari.SizeLarge} {
 		used["size."+string(b)] = "tsunagari.SizeBand"
+	}
+	for _, k := range tsunagari.CommunityKinds {
+		used["community.kind."+string(k)] = "tsunagari.CommunityKinds"
+	}
+	for _, tr := range tsunagari.Traits {
+		used["community.trait."+string(tr)] = "tsunagari.Traits"
+		used["community.trait."+string(tr)+".hint"] = "tsunagari.Traits"
+	}
+	for _, st := range tsunagari.ActivityStyles {
+		used["community.style."+string(st)] = "tsunagari.ActivityStyles"
+	}
+	for _, v := range tsunagari.Involvements {
+		used["community.involvement."+string(v)] = "tsunagari.Involvements"
+	}
+	for _, r := range tsunagari.CommunityRoles {
+		used["community.role."+string(r)] = "tsunagari.CommunityRoles"
+	}
+	for _, p := range []tsunagari.JoinPolicy{tsunagari.JoinOpen, tsunagari.JoinApproval} {
+		used["community.join_policy."+string(p)] = "tsunagari.JoinPolicy"
+	}
+	for _, st := range tsunagari.RSVPStatuses {
+		used["rsvp.status."+string(st)] = "tsunagari.RSVPStatuses"
+		used["rsvp.mine."+string(st)] = "tsunagari.RSVPStatuses"
+	}
+	for _, c := range []tsunagari.RSVPChange{tsunagari.ChangePromoted, tsunagari.ChangeApproved, tsunagari.ChangeApprovedQueued,
+		tsunagari.ChangeDeclined, tsunagari.ChangeWon, tsunagari.ChangeDrawnQueued, tsunagari.ChangeNotSelected, tsunagari.ChangeCancelled} {
+		used["mail.event."+string(c)+".subject"] = "tsunagari.RSVPChange"
+		used["mail.event."+string(c)+".body"] = "tsunagari.RSVPChange"
+	}
+	for _, st := range []tsunagari.ProbonoStatus{tsunagari.ProbonoRecruiting, tsunagari.ProbonoTeamed, tsunagari.ProbonoClosed} {
+		used["probono.status."+string(st)] = "tsunagari.ProbonoStatus"
+	}
+	for _, st := range []tsunagari.ApplicationStatus{tsunagari.ApplicationOpen, tsunagari.ApplicationAccepted, tsunagari.ApplicationNotSelected} {
+		used["probono.application."+string(st)] = "tsunagari.ApplicationStatus"
+		used["probono.mine."+string(st)] = "tsunagari.ApplicationStatus"
+	}
+	for _, k := range []string{"accepted", "not_selected", "not_selected_deadline"} {
+		used["mail.probono."+k+".subject"] = "probono mail"
+		used["mail.probono."+k+".body"] = "probono mail"
+	}
+	for _, o := range []string{"none", "weekly", "biweekly", "monthly_weekday", "monthly_day", "custom"} {
+		used["event.repeat."+o] = "event_new.tmpl"
+	}
+	for _, o := range []string{"first", "lottery", "approval"} {
+		used["event.seats_mode."+o] = "event_new.tmpl"
+	}
+	for _, v := range tsunagari.TenureBands {
+		used["tenure_band."+v] = "tsunagari.TenureBands"
+	}
+	for _, v := range tsunagari.FunnelStageIDs {
+		used["funnel."+v] = "tsunagari.FunnelStageIDs"
+	}
+	for _, k := range tsunagari.ProgrammeKinds {
+		used["programme.kind."+string(k)] = "tsunagari.ProgrammeKinds"
+	}
+	for _, b := range disclosure.Menu() {
+		used["orgreport.breakdown."+b.Key()] = "disclosure.Menu"
+	}
+	for _, d := range disclosure.Dimensions {
+		used["orgreport.dim."+string(d)] = "disclosure.Dimensions"
 	}
 	for key, where := range used {
 		for _, lang := range i18n.Languages {

@@ -47,6 +47,7 @@ const (
 	relOwn    = "own"    // the actor's own object, or one of the actor's own org
 	relOther  = "other"  // someone else's in the actor's own org (or, for accounts without an org, anyone else's)
 	relTenant = "tenant" // an object of another tenant
+	relHidden = "hidden" // someone else's community that an operator hid
 )
 
 // objectKind is what a route's path parameter names.
@@ -61,7 +62,39 @@ const (
 	kindOrgID   objectKind = "org"         // an org ID
 	kindRound   objectKind = "round"       // a survey round sent to an org's employees
 	kindInstr   objectKind = "instrument"  // an instrument authored for an org
+	kindProg    objectKind = "programme"   // an employer's programme, with a published effect
 	paramMarker            = "{}"
+
+	kindMark objectKind = "community_mark" // a community someone has bookmarked
+
+	// Objects of communities, whose relations are own, other and hidden.
+	kindEvent         objectKind = "event"           // an event
+	kindEventRSVPd    objectKind = "event_requested" // an event the actor asked for a seat at
+	kindRSVPConfirmed objectKind = "rsvp_confirmed"  // someone's seat at an event starting within the hour
+	kindRSVPPending   objectKind = "rsvp_pending"    // someone's request awaiting approval
+	kindNPO           objectKind = "npo_community"   // an NPO community; hidden: the actor organises it
+	kindProject       objectKind = "probono"         // a pro-bono project
+	kindProjectTeam   objectKind = "probono_applied" // a pro-bono project with two applications
+	kindFeed          objectKind = "calendar_feed"   // the secret of someone's calendar feed
+	communityMarker              = "{community}"     // a visible community, in feed paths
+)
+
+// Relations of the actor to an object of a community: own, other and
+// relHidden, which for kindNPO is the actor's own community that an
+// operator hid. Calendar feeds are valid or revoked.
+const (
+	relRuns                       = "own"   // the actor organises the community
+	relValid                      = "valid" // a calendar feed in use
+	relGone                       = "revoked"
+	kindConsultantMark objectKind = "mark"           // a consultant that the actor (own), a colleague or a stranger marked
+	kindMyBooking      objectKind = "shared_booking" // a booking, shared, of the actor (own), a colleague or a stranger as the member
+	kindHeld           objectKind = "held_booking"   // a booking, shared, held by the actor (own) or another consultant
+)
+
+// Objects of communities.
+const (
+	kindCommunity objectKind = "community"        // a community (own: the actor organises it)
+	kindMember    objectKind = "community_member" // "{community}/members/{account}": a request to join a community
 )
 
 // relations lists the relations a kind of object has.
@@ -72,10 +105,24 @@ func (k objectKind) relations() []string {
 	switch k {
 	case noObject:
 		return []string{relNone}
-	case kindOrgID, kindRound, kindInstr:
+	case kindOrgID, kindRound, kindInstr, kindProg:
 		// An org is the tenant itself, and a round goes to one org's
 		// employees: the actor's own org or another.
 		return []string{relOwn, relTenant}
+	case kindCommunity:
+		// Communities belong to no tenant: one the actor organises, one
+		// someone else organises, and someone else's that is hidden.
+		return []string{relOwn, relOther, relHidden}
+	case kindMark:
+		// A mark is the actor's own, or someone else's.
+		return []string{relOwn, relOther}
+	case kindMember:
+		return []string{relOwn, relOther}
+	case kindEvent, kindEventRSVPd, kindRSVPConfirmed, kindRSVPPending, kindNPO, kindProject, kindProjectTeam:
+		// Communities are not tenants: what matters is who runs them.
+		return []string{relRuns, relOther, relHidden}
+	case kindFeed:
+		return []string{relValid, relGone}
 	}
 	return []string{relOwn, relOther, relTenant}
 }
@@ -225,6 +272,132 @@ var requests = map[string]request{
 	"GET /api/v1/rounds/{id}/report":       {method: "GET", path: "/api/v1/rounds/{}/report", kind: kindRound},
 	"GET /api/v1/rounds/{id}/crosstab":     {method: "GET", path: "/api/v1/rounds/{}/crosstab", kind: kindRound},
 	"GET /api/v1/rounds/{id}/crosstab.csv": {method: "GET", path: "/api/v1/rounds/{}/crosstab.csv", kind: kindRound},
+	"GET /communities":                     {method: "GET", path: "/communities?q=" + url.QueryEscape("新潟")},
+	"GET /communities/mine":                {method: "GET", path: "/communities/mine"},
+	"GET /communities/new":                 {method: "GET", path: "/communities/new"},
+	"GET /shortlist":                       {method: "GET", path: "/shortlist"},
+	"GET /shortlist/search":                {method: "GET", path: "/shortlist/search?q=%E8%BB%A2%E8%81%B7"},
+	"GET /shortlist/{id}":                  {method: "GET", path: "/shortlist/{}", kind: kindConsultant},
+	"POST /shortlist/{id}/mark": {method: "POST", path: "/shortlist/{}/mark", kind: kindConsultant, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"mark": {"bookmark"}})
+	}},
+	"GET /operator/matching": {method: "GET", path: "/operator/matching"},
+	"POST /operator/matching": {method: "POST", path: "/operator/matching", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"values": {"40"}, "themes": {"30"}, "background": {"20"}, "experience": {"10"},
+			"diversity": {"30"}, "viewsPerSession": {"10"}})
+	}},
+	"GET /api/v1/shortlist":                {method: "GET", path: "/api/v1/shortlist?theme=job_change"},
+	"GET /api/v1/consultant-search":        {method: "GET", path: "/api/v1/consultant-search?q=%E8%BB%A2%E8%81%B7"},
+	"GET /api/v1/consultant-marks":         {method: "GET", path: "/api/v1/consultant-marks"},
+	"DELETE /api/v1/consultant-marks/{id}": {method: "DELETE", path: "/api/v1/consultant-marks/{}", kind: kindConsultantMark},
+	"GET /api/v1/match-weights":            {method: "GET", path: "/api/v1/match-weights"},
+	"GET /inventory":                       {method: "GET", path: "/inventory"},
+	"GET /journey":                         {method: "GET", path: "/journey"},
+	"GET /inventory/shared/{id}":           {method: "GET", path: "/inventory/shared/{}", kind: kindHeld},
+	"POST /inventory/shares/{id}":          {method: "POST", path: "/inventory/shares/{}", kind: kindMyBooking},
+	"POST /inventory/shares/{id}/delete":   {method: "POST", path: "/inventory/shares/{}/delete", kind: kindMyBooking},
+	"GET /api/v1/inventory":                {method: "GET", path: "/api/v1/inventory"},
+	"GET /api/v1/inventory/shares":         {method: "GET", path: "/api/v1/inventory/shares"},
+	"PUT /api/v1/inventory/shares/{id}":    {method: "PUT", path: "/api/v1/inventory/shares/{}", kind: kindMyBooking},
+	"DELETE /api/v1/inventory/shares/{id}": {method: "DELETE", path: "/api/v1/inventory/shares/{}", kind: kindMyBooking},
+	"GET /api/v1/shared-inventories/{id}":  {method: "GET", path: "/api/v1/shared-inventories/{}", kind: kindHeld},
+	"GET /api/v1/timeline":                 {method: "GET", path: "/api/v1/timeline"},
+	"GET /inventory/shared":                {method: "GET", path: "/inventory/shared"},
+	"GET /api/v1/shared-inventories":       {method: "GET", path: "/api/v1/shared-inventories"},
+	"PUT /api/v1/consultant-marks/{id}": {method: "PUT", path: "/api/v1/consultant-marks/{}", kind: kindConsultantMark, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"mark":"ignore"}`)
+	}},
+	"PUT /api/v1/match-weights": {method: "PUT", path: "/api/v1/match-weights", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"values":40,"themes":30,"background":20,"experience":10,"diversity":30,"viewsPerSession":10}`)
+	}},
+	"POST /inventory": {method: "POST", path: "/inventory", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"want": {"学び直し"}})
+	}},
+	"POST /inventory/delete": {method: "POST", path: "/inventory/delete", body: func(w *world, a *actor) (string, string) {
+		w.inventory(a.acc) // something to delete
+		return "", ""
+	}},
+	"PUT /api/v1/inventory": {method: "PUT", path: "/api/v1/inventory", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"items":[{"id":"can","text":"聞くこと"}]}`)
+	}},
+	"DELETE /api/v1/inventory": {method: "DELETE", path: "/api/v1/inventory", body: func(w *world, a *actor) (string, string) {
+		w.inventory(a.acc)
+		return "", ""
+	}},
+
+	"POST /communities": {method: "POST", path: "/communities", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"kind": {"occupational"}, "name": {"介護職の対話カフェ " + w.seq()}, "purpose": {"語り合う"},
+			"prefecture": {"13"}, "joinPolicy": {"open"}})
+	}},
+	"GET /communities/{id}":      {method: "GET", path: "/communities/{}", kind: kindCommunity},
+	"GET /communities/{id}/edit": {method: "GET", path: "/communities/{}/edit", kind: kindCommunity},
+	"POST /communities/{id}/edit": {method: "POST", path: "/communities/{}/edit", kind: kindCommunity, body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"kind": {"occupational"}, "name": {"名前を変えた会 " + w.seq()}, "purpose": {"語り合う"},
+			"prefecture": {"13"}, "joinPolicy": {"open"}})
+	}},
+	"POST /communities/{id}/join": {method: "POST", path: "/communities/{}/join", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"involvement": {"observer"}})
+	}},
+	"POST /communities/{id}/leave": {method: "POST", path: "/communities/{}/leave", kind: kindCommunity},
+	"POST /communities/{id}/involvement": {method: "POST", path: "/communities/{}/involvement", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"involvement": {"core"}})
+	}},
+	"POST /communities/{id}/rating": {method: "POST", path: "/communities/{}/rating", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"free_exit": {"5"}})
+	}},
+	"GET /communities/{id}/members":                    {method: "GET", path: "/communities/{}/members", kind: kindCommunity},
+	"POST /communities/{id}/members/{account}/approve": {method: "POST", path: "/communities/{}/approve", kind: kindMember},
+	"POST /communities/{id}/members/{account}/remove":  {method: "POST", path: "/communities/{}/remove", kind: kindMember},
+	"POST /communities/{id}/members/{account}/role": {method: "POST", path: "/communities/{}/role", kind: kindMember, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"role": {"co_organiser"}})
+	}},
+	"POST /communities/{id}/hide": {method: "POST", path: "/communities/{}/hide", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return form(url.Values{"reason": {"規約違反の勧誘"}})
+	}},
+	"POST /communities/{id}/show": {method: "POST", path: "/communities/{}/show", kind: kindCommunity},
+	"GET /operator/communities":   {method: "GET", path: "/operator/communities"},
+	"POST /operator/communities/import": {method: "POST", path: "/operator/communities/import", body: func(w *world, _ *actor) (string, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "communities.jsonl")
+		fmt.Fprintf(fw, `{"kind":"union","name":"取り込んだ組合 %s","purpose":"相談","prefecture":"13"}`+"\n", w.seq())
+		mw.Close()
+		return mw.FormDataContentType(), b.String()
+	}},
+	"GET /api/v1/communities":      {method: "GET", path: "/api/v1/communities?q=" + url.QueryEscape("介護")},
+	"GET /api/v1/communities/{id}": {method: "GET", path: "/api/v1/communities/{}", kind: kindCommunity},
+	"POST /api/v1/communities/{id}/membership": {method: "POST", path: "/api/v1/communities/{}/membership", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"involvement":"regular"}`)
+	}},
+	"DELETE /api/v1/communities/{id}/membership": {method: "DELETE", path: "/api/v1/communities/{}/membership", kind: kindCommunity},
+	"POST /api/v1/communities/import": {method: "POST", path: "/api/v1/communities/import", body: func(w *world, _ *actor) (string, string) {
+		return "application/x-ndjson", fmt.Sprintf(`{"kind":"npo","name":"取り込んだNPO %s","purpose":"支える","online":true}`+"\n", w.seq())
+	}},
+	"GET /hr/report":     {method: "GET", path: "/hr/report"},
+	"GET /hr/programmes": {method: "GET", path: "/hr/programmes"},
+	"POST /hr/programmes": {method: "POST", path: "/hr/programmes", body: func(w *world, _ *actor) (string, string) {
+		return form(url.Values{"name": {"キャリア研修 " + w.seq()}, "kind": {"training"},
+			"startsOn": {time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}, "endsOn": {time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}})
+	}},
+	"GET /hr/programmes/{id}/effect": {method: "GET", path: "/hr/programmes/{}/effect", kind: kindProg},
+	"GET /hr/pulse":                  {method: "GET", path: "/hr/pulse"},
+	"POST /hr/pulse": {method: "POST", path: "/hr/pulse", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"closesOn": {time.Now().AddDate(0, 0, 14).Format(time.DateOnly)}})
+	}},
+	"GET /programmes":                        {method: "GET", path: "/programmes"},
+	"POST /programmes/{id}/enrol":            {method: "POST", path: "/programmes/{}/enrol", kind: kindProg},
+	"GET /api/v1/org/report":                 {method: "GET", path: "/api/v1/org/report"},
+	"GET /api/v1/org/report/csv":             {method: "GET", path: "/api/v1/org/report/csv"},
+	"GET /api/v1/programmes":                 {method: "GET", path: "/api/v1/programmes"},
+	"GET /api/v1/org/programmes/{id}/effect": {method: "GET", path: "/api/v1/org/programmes/{}/effect", kind: kindProg},
+	"POST /api/v1/org/programmes": {method: "POST", path: "/api/v1/org/programmes", body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"name":"キャリア研修 %s","kind":"training","startsOn":%q,"endsOn":%q}`, w.seq(),
+			time.Now().AddDate(0, 0, 7).Format(time.DateOnly), time.Now().AddDate(0, 1, 0).Format(time.DateOnly)))
+	}},
+	"POST /api/v1/programmes/{id}/enrolment": {method: "POST", path: "/api/v1/programmes/{}/enrolment", kind: kindProg},
+	"POST /api/v1/org/pulse-rounds": {method: "POST", path: "/api/v1/org/pulse-rounds", body: func(*world, *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"closesAt":%q}`, time.Now().AddDate(0, 0, 14).UTC().Format(time.RFC3339)))
+	}},
 
 	"GET /operator/orgs": {method: "GET", path: "/operator/orgs"},
 	"POST /operator/orgs": {method: "POST", path: "/operator/orgs", body: func(w *world, _ *actor) (string, string) {
@@ -233,6 +406,38 @@ var requests = map[string]request{
 	"GET /operator/outbox":    {method: "GET", path: "/operator/outbox"},
 	"GET /operator/audit":     {method: "GET", path: "/operator/audit"},
 	"GET /operator/audit.csv": {method: "GET", path: "/operator/audit.csv"},
+
+	"GET /recommendations": {method: "GET", path: "/recommendations"},
+	"POST /recommendations/preferences": {method: "POST", path: "/recommendations/preferences", body: func(*world, *actor) (string, string) {
+		return form(url.Values{"filters": {"1"}, "wish": {"新潟に帰りたい"}, "maxFee": {"3000"}, "prefecture": {"13"}})
+	}},
+	"POST /recommendations/{id}/bookmark": {method: "POST", path: "/recommendations/{}/bookmark", kind: kindCommunity},
+	"POST /recommendations/{id}/dismiss":  {method: "POST", path: "/recommendations/{}/dismiss", kind: kindCommunity},
+	"POST /recommendations/{id}/unmark":   {method: "POST", path: "/recommendations/{}/unmark", kind: kindMark},
+	"GET /operator/recommendations":       {method: "GET", path: "/operator/recommendations"},
+	"POST /operator/recommendations": {method: "POST", path: "/operator/recommendations", body: func(*world, *actor) (string, string) {
+		v := url.Values{"variety": {"0.3"}}
+		d := tsunagari.DefaultRecommendWeights()
+		for _, f := range d.Fields() {
+			v.Set(f.Name, "1")
+		}
+		return form(v)
+	}},
+	"GET /api/v1/recommendations":               {method: "GET", path: "/api/v1/recommendations"},
+	"GET /api/v1/me/recommendation-preferences": {method: "GET", path: "/api/v1/me/recommendation-preferences"},
+	"PUT /api/v1/me/recommendation-preferences": {method: "PUT", path: "/api/v1/me/recommendation-preferences", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"wish":"介護の仲間と話したい","maxHours":4}`)
+	}},
+	"GET /api/v1/me/community-marks": {method: "GET", path: "/api/v1/me/community-marks"},
+	"PUT /api/v1/me/community-marks/{id}": {method: "PUT", path: "/api/v1/me/community-marks/{}", kind: kindCommunity, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"mark":"bookmark"}`)
+	}},
+	"DELETE /api/v1/me/community-marks/{id}": {method: "DELETE", path: "/api/v1/me/community-marks/{}", kind: kindMark},
+	"GET /api/v1/recommendation-weights":     {method: "GET", path: "/api/v1/recommendation-weights"},
+	"PUT /api/v1/recommendation-weights": {method: "PUT", path: "/api/v1/recommendation-weights", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"jobFamily":3,"industry":1.5,"ageBand":1,"prefecture":1,"homePrefecture":3,"values":1.5,"wish":3,` +
+			`"givenUp":2,"area":1,"declaredTraits":0.5,"ratedTraits":1,"variety":0.35}`)
+	}},
 
 	"GET /api/v1/openapi.json": {method: "GET", path: "/api/v1/openapi.json"},
 	"POST /api/v1/login": {method: "POST", path: "/api/v1/login", body: func(w *world, _ *actor) (string, string) {
@@ -276,11 +481,68 @@ var requests = map[string]request{
 	"POST /api/v1/orgs": {method: "POST", path: "/api/v1/orgs", body: func(w *world, _ *actor) (string, string) {
 		return jsonBody(fmt.Sprintf(`{"name":"新規法人 %s","declaredEmployees":120}`, w.seq()))
 	}},
-	"GET /api/v1/orgs/{id}":    {method: "GET", path: "/api/v1/orgs/{}", kind: kindOrgID},
-	"GET /api/v1/outbox":       {method: "GET", path: "/api/v1/outbox"},
-	"GET /api/v1/audit-events": {method: "GET", path: "/api/v1/audit-events"},
-	"/api/":                    {method: "GET", path: "/api/v1/no-such-thing"},
-	"/":                        {method: "GET", path: "/no-such-page"},
+	"GET /api/v1/orgs/{id}":                          {method: "GET", path: "/api/v1/orgs/{}", kind: kindOrgID},
+	"GET /api/v1/outbox":                             {method: "GET", path: "/api/v1/outbox"},
+	"GET /api/v1/audit-events":                       {method: "GET", path: "/api/v1/audit-events"},
+	"GET /events":                                    {method: "GET", path: "/events?trial=1"},
+	"GET /events/{id}":                               {method: "GET", path: "/events/{}", kind: kindEvent},
+	"GET /events/{id}/event.ics":                     {method: "GET", path: "/events/{}/event.ics", kind: kindEvent},
+	"POST /events/{id}/rsvp":                         {method: "POST", path: "/events/{}/rsvp", kind: kindEvent, body: emptyForm},
+	"POST /events/{id}/rsvp/cancel":                  {method: "POST", path: "/events/{}/rsvp/cancel", kind: kindEventRSVPd, body: emptyForm},
+	"POST /events/{id}/cancel":                       {method: "POST", path: "/events/{}/cancel", kind: kindEvent, body: cancelForm},
+	"GET /events/{id}/attendees":                     {method: "GET", path: "/events/{}/attendees", kind: kindEvent},
+	"GET /events/{id}/attendees.csv":                 {method: "GET", path: "/events/{}/attendees.csv", kind: kindEvent},
+	"POST /rsvps/{id}/check-in":                      {method: "POST", path: "/rsvps/{}/check-in", kind: kindRSVPConfirmed, body: emptyForm},
+	"POST /rsvps/{id}/approve":                       {method: "POST", path: "/rsvps/{}/approve", kind: kindRSVPPending, body: emptyForm},
+	"POST /rsvps/{id}/decline":                       {method: "POST", path: "/rsvps/{}/decline", kind: kindRSVPPending, body: emptyForm},
+	"GET /communities/{id}/events/new":               {method: "GET", path: "/communities/{}/events/new", kind: kindNPO},
+	"POST /communities/{id}/events":                  {method: "POST", path: "/communities/{}/events", kind: kindNPO, body: eventForm},
+	"GET /settings/calendar":                         {method: "GET", path: "/settings/calendar"},
+	"POST /settings/calendar":                        {method: "POST", path: "/settings/calendar", body: emptyForm},
+	"POST /settings/calendar/delete":                 {method: "POST", path: "/settings/calendar/delete", body: withFeed(emptyForm)},
+	"GET /feeds/{token}/member.ics":                  {method: "GET", path: "/feeds/{}/member.ics", kind: kindFeed},
+	"GET /feeds/{token}/communities/{id}/events.ics": {method: "GET", path: "/feeds/{}/communities/{community}/events.ics", kind: kindFeed},
+	"GET /probono":                                   {method: "GET", path: "/probono"},
+	"GET /probono/{id}":                              {method: "GET", path: "/probono/{}", kind: kindProject},
+	"POST /probono/{id}/apply":                       {method: "POST", path: "/probono/{}/apply", kind: kindProject, body: applyForm},
+	"GET /probono/{id}/team":                         {method: "GET", path: "/probono/{}/team", kind: kindProjectTeam},
+	"POST /probono/{id}/team":                        {method: "POST", path: "/probono/{}/team", kind: kindProjectTeam, body: teamForm},
+	"GET /communities/{id}/probono/new":              {method: "GET", path: "/communities/{}/probono/new", kind: kindNPO},
+	"POST /communities/{id}/probono":                 {method: "POST", path: "/communities/{}/probono", kind: kindNPO, body: projectForm},
+	"GET /api/v1/events":                             {method: "GET", path: "/api/v1/events"},
+	"POST /api/v1/communities/{id}/events": {method: "POST", path: "/api/v1/communities/{}/events", kind: kindNPO, body: func(*world, *actor) (string, string) {
+		start := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Second)
+		return jsonBody(fmt.Sprintf(`{"title":"勉強会","startsAt":%q,"endsAt":%q,"online":true,"capacity":10}`,
+			start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339)))
+	}},
+	"GET /api/v1/events/{id}":               {method: "GET", path: "/api/v1/events/{}", kind: kindEvent},
+	"POST /api/v1/events/{id}/rsvp":         {method: "POST", path: "/api/v1/events/{}/rsvp", kind: kindEvent, body: func(*world, *actor) (string, string) { return jsonBody(`{"trial":true}`) }},
+	"DELETE /api/v1/events/{id}/rsvp":       {method: "DELETE", path: "/api/v1/events/{}/rsvp", kind: kindEventRSVPd},
+	"POST /api/v1/events/{id}/cancel":       {method: "POST", path: "/api/v1/events/{}/cancel", kind: kindEvent, body: func(*world, *actor) (string, string) { return jsonBody(`{"reason":"会場の都合"}`) }},
+	"GET /api/v1/events/{id}/attendees":     {method: "GET", path: "/api/v1/events/{}/attendees", kind: kindEvent},
+	"GET /api/v1/events/{id}/attendees.csv": {method: "GET", path: "/api/v1/events/{}/attendees.csv", kind: kindEvent},
+	"POST /api/v1/rsvps/{id}/check-in":      {method: "POST", path: "/api/v1/rsvps/{}/check-in", kind: kindRSVPConfirmed},
+	"POST /api/v1/rsvps/{id}/decision":      {method: "POST", path: "/api/v1/rsvps/{}/decision", kind: kindRSVPPending, body: func(*world, *actor) (string, string) { return jsonBody(`{"approve":true}`) }},
+	"GET /api/v1/me/calendar-feed":          {method: "GET", path: "/api/v1/me/calendar-feed", body: withFeed(func(*world, *actor) (string, string) { return "", "" })},
+	"POST /api/v1/me/calendar-feed":         {method: "POST", path: "/api/v1/me/calendar-feed"},
+	"DELETE /api/v1/me/calendar-feed":       {method: "DELETE", path: "/api/v1/me/calendar-feed", body: withFeed(func(*world, *actor) (string, string) { return "", "" })},
+	"GET /api/v1/probono-projects":          {method: "GET", path: "/api/v1/probono-projects"},
+	"POST /api/v1/communities/{id}/probono-projects": {method: "POST", path: "/api/v1/communities/{}/probono-projects", kind: kindNPO, body: func(*world, *actor) (string, string) {
+		answer := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Second)
+		return jsonBody(fmt.Sprintf(`{"title":"会計の見直し","deliverable":"新しい会計の手順書","roles":[{"name":"経理","skills":["会計"]}],`+
+			`"teamSize":2,"hoursPerWeek":5,"durationMonths":2,"startsOn":%q,"answerBy":%q}`,
+			answer.AddDate(0, 0, 14).In(tsunagari.Tokyo).Format(time.DateOnly), answer.Format(time.RFC3339)))
+	}},
+	"GET /api/v1/probono-projects/{id}": {method: "GET", path: "/api/v1/probono-projects/{}", kind: kindProject},
+	"POST /api/v1/probono-projects/{id}/applications": {method: "POST", path: "/api/v1/probono-projects/{}/applications", kind: kindProject, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"skills":["Go"],"hoursPerWeek":5}`)
+	}},
+	"GET /api/v1/probono-projects/{id}/team-proposal": {method: "GET", path: "/api/v1/probono-projects/{}/team-proposal", kind: kindProjectTeam},
+	"POST /api/v1/probono-projects/{id}/team": {method: "POST", path: "/api/v1/probono-projects/{}/team", kind: kindProjectTeam, body: func(w *world, _ *actor) (string, string) {
+		return jsonBody(fmt.Sprintf(`{"members":[{"applicationId":%q,"role":"デザイナー"},{"applicationId":%q}]}`, w.application(0), w.application(1)))
+	}},
+	"/api/": {method: "GET", path: "/api/v1/no-such-thing"},
+	"/":     {method: "GET", path: "/no-such-page"},
 }
 
 // actor is one column of the matrix: an account (nil for anonymous) with
@@ -308,6 +570,11 @@ type world struct {
 	actors    []*actor
 	bystander *tsunagari.Account // signs in where a route signs someone in
 	n         int
+	// community is a visible community, for the paths of community feeds.
+	community string
+	// applications are the applications of the last project with a team
+	// to choose, for the request that confirms it.
+	applications []string
 }
 
 func (w *world) seq() string { w.n++; return fmt.Sprint(w.n) }
@@ -415,7 +682,7 @@ func (w *world) object(kind objectKind, rel string, a *actor) string {
 	st := w.e.stores
 	t := w.e.t
 	now := time.Now().UTC().Truncate(time.Second)
-	owner := map[string]*tsunagari.Account{relOwn: a.acc, relOther: a.colleague, relTenant: a.stranger}[rel]
+	owner := map[string]*tsunagari.Account{relOwn: a.acc, relOther: a.colleague, relTenant: a.stranger, relHidden: a.colleague}[rel]
 	if owner == nil { // anonymous: a member of org A's own
 		owner = w.actors[slices.IndexFunc(w.actors, func(x *actor) bool { return x.role == "member" })].acc
 	}
@@ -475,8 +742,97 @@ func (w *world) object(kind objectKind, rel string, a *actor) string {
 			t.Fatal(err)
 		}
 		return in.ID
+	case kindMark:
+		// owner is the actor for its own mark, a colleague otherwise.
+		c := &tsunagari.Community{Kind: tsunagari.CommunityOccupational, Name: "勉強会 " + w.seq(), Purpose: "学び直し",
+			Prefecture: "13", JoinPolicy: tsunagari.JoinOpen}
+		if err := st.Communities.CreateCommunity(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Recommend.SetCommunityMark(ctx, &tsunagari.CommunityMark{AccountID: owner.ID, CommunityID: c.ID,
+			Mark: tsunagari.MarkBookmark}); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	case kindConsultantMark:
+		c := w.consultant()
+		if err := st.Match.SetMark(ctx, &tsunagari.ConsultantMark{MemberID: owner.ID, ConsultantID: c.ID,
+			Kind: tsunagari.ConsultantBookmark, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	case kindMyBooking, kindHeld:
+		member, consultant := owner, w.consultant()
+		if kind == kindHeld {
+			member = a.colleague
+			if rel == relTenant {
+				member = a.stranger
+			}
+			if rel == relOwn && a.acc != nil {
+				// The actor holds the booking; a profile makes it possible
+				// whatever the actor's roles, so that the roles decide.
+				w.profile(a.acc)
+				consultant = a.acc
+			}
+		}
+		w.inventory(member)
+		start := now.Add(time.Duration(72+w.n) * time.Hour)
+		b, err := st.Consultation.CreateBooking(ctx, &tsunagari.Booking{ConsultantID: consultant.ID, MemberID: member.ID,
+			Start: start, End: start.Add(time.Hour), BlockedUntil: start.Add(time.Hour), Status: tsunagari.BookingConfirmed,
+			Themes: []string{"job_change"}, CreatedAt: now}, tsunagari.WeekCap{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.seq()
+		if err := st.Inventory.ShareInventory(ctx, &tsunagari.InventoryShare{BookingID: b.ID, MemberID: member.ID,
+			ConsultantID: consultant.ID, SharedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		return b.ID
+	case kindCommunity, kindMember:
+		c := &tsunagari.Community{Kind: tsunagari.CommunityNPO, Name: "寄付を集める会 " + w.seq(), Purpose: "語り合う",
+			Prefecture: "13", JoinPolicy: tsunagari.JoinOpen, CreatedAt: now,
+			Organisers: []tsunagari.Organiser{{AccountID: owner.ID, Role: tsunagari.CommunityOrganiser}}}
+		if err := st.Communities.CreateCommunity(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if rel == relHidden {
+			if err := st.Communities.SetCommunityHidden(ctx, c.ID, &now, "規約違反"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if kind == kindCommunity {
+			return c.ID
+		}
+		// A request to join from a newcomer.
+		newcomer := &tsunagari.Account{Email: w.fresh(), Name: "新参 太郎", Roles: []tsunagari.Role{tsunagari.RoleMember}, CreatedAt: now}
+		if err := st.Accounts.CreateAccount(ctx, newcomer); err != nil {
+			t.Fatal(err)
+		}
+		m := &tsunagari.Membership{CommunityID: c.ID, AccountID: newcomer.ID, Involvement: tsunagari.InvolvementRegular,
+			Role: tsunagari.CommunityMember, Status: tsunagari.MembershipPending, RequestedAt: now}
+		if err := st.Communities.CreateMembership(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID + "/members/" + newcomer.ID
+	case kindProg:
+		p := &tsunagari.Programme{OrgID: org.org.ID, Kind: tsunagari.ProgrammeTraining, Name: "キャリア研修 " + w.seq(),
+			StartsOn: now.AddDate(0, 0, -7), EndsOn: now.AddDate(0, 1, 0), CreatedAt: now}
+		if err := st.Programmes.CreateProgramme(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"programme":%q,"name":%q,"kind":"training","startsOn":"2026-01-01T00:00:00Z","endsOn":"2026-03-31T00:00:00Z","instrument":"pre_post","labels":[],"pairK":10,"effects":[]}`,
+			p.ID, p.Name)
+		if err := st.Releases.PublishRelease(ctx, &tsunagari.Release{OrgID: org.org.ID, Kind: tsunagari.ReleaseProgramme,
+			Subject: p.ID, K: 5, Body: []byte(body)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
 	}
 	if id, ok := w.consultationObject(kind, rel, a); ok {
+		return id
+	}
+	if id, ok := w.communityObject(kind, rel, a); ok {
 		return id
 	}
 	t.Fatalf("no object of kind %q", kind)
@@ -489,6 +845,55 @@ func (w *world) instrumentJSON() string {
 	return fmt.Sprintf(`{"id":"authored_%s","title":{"ja":"自作","en":"Authored"},"sections":[{"id":"s","title":{"ja":"節","en":"Section"},`+
 		`"items":[{"id":"q","kind":"single","text":{"ja":"問","en":"Question"},"options":[`+
 		`{"id":"a","label":{"ja":"あ","en":"A"}},{"id":"b","label":{"ja":"い","en":"B"}}]}]}]}`, w.seq())
+}
+
+// consultant creates a verified consultant with free time and returns
+// their account.
+func (w *world) consultant() *tsunagari.Account {
+	ctx := context.Background()
+	a := &tsunagari.Account{Email: w.fresh(), Name: "相談員 " + w.seq(), PasswordHash: w.e.hash,
+		Roles: []tsunagari.Role{tsunagari.RoleMember, tsunagari.RoleConsultant}, PasswordChangedAt: time.Now().Add(-time.Hour)}
+	if err := w.e.stores.Accounts.CreateAccount(ctx, a); err != nil {
+		w.e.t.Fatal(err)
+	}
+	w.profile(a)
+	av := tsunagari.DefaultAvailability(a.ID)
+	av.ClosedOnHolidays = false
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		av.Weekly = append(av.Weekly, tsunagari.WeeklyWindow{Weekday: d, Window: tsunagari.Window{Start: 9 * 60, End: 18 * 60}})
+	}
+	if err := w.e.stores.Consultation.SaveAvailability(ctx, av); err != nil {
+		w.e.t.Fatal(err)
+	}
+	return a
+}
+
+// profile gives a a verified consultant profile, unless it has one.
+func (w *world) profile(a *tsunagari.Account) {
+	ctx := context.Background()
+	if _, err := w.e.stores.Consultation.FindConsultant(ctx, a.ID); err == nil {
+		return
+	}
+	c := &tsunagari.Consultant{AccountID: a.ID, DisplayName: a.Name, RegistrationNumber: fmt.Sprintf("%08d", 19000000+registrations.Add(1)),
+		Languages: []string{"ja"}, Online: true, Themes: []string{"job_change"}, Message: "転職のご相談をどうぞ。"}
+	if err := w.e.stores.Consultation.SaveConsultant(ctx, c); err != nil {
+		w.e.t.Fatal(err)
+	}
+	if err := w.e.stores.Consultation.VerifyConsultant(ctx, a.ID, "", time.Now()); err != nil {
+		w.e.t.Fatal(err)
+	}
+}
+
+// inventory gives a, if anyone, a career inventory (sealed as the
+// service seals it).
+func (w *world) inventory(a *tsunagari.Account) {
+	if a == nil {
+		return
+	}
+	if _, err := w.e.srv.Journey.SaveInventory(context.Background(), a,
+		[]tsunagari.InventoryItem{{ID: "want", Text: "学び直したい"}}); err != nil {
+		w.e.t.Fatal(err)
+	}
 }
 
 // fivePowersItems lists the item IDs of the five powers check-in.
@@ -509,12 +914,24 @@ func missing(kind objectKind) string {
 	if kind == kindInvite {
 		return tsunagari.NewSecret("tsi_")
 	}
+	if kind == kindMember {
+		return tsunagari.NewID() + "/members/" + tsunagari.NewID()
+	}
+	if kind == kindFeed {
+		return tsunagari.NewSecret("tsf_")
+	}
 	return tsunagari.NewID()
 }
 
 // do sends one request of the matrix.
 func (w *world) do(a *actor, rq request, obj string) response {
 	path := strings.Replace(rq.path, paramMarker, obj, 1)
+	if strings.Contains(path, communityMarker) {
+		if w.community == "" {
+			w.community = w.e.communityRunBy(w.bystander, tsunagari.CommunityNPO, "見える会").ID
+		}
+		path = strings.Replace(path, communityMarker, w.community, 1)
+	}
 	var ct, body string
 	if rq.body != nil {
 		ct, body = rq.body(w, a)

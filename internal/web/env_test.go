@@ -20,12 +20,20 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/community"
 	"tsunagari/internal/consulting"
+	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/journey"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/postgres/pgtest"
 	"tsunagari/internal/privacy"
+	"tsunagari/internal/probono"
+	"tsunagari/internal/programme"
+	"tsunagari/internal/recommender"
+	"tsunagari/internal/report"
+	"tsunagari/internal/shortlist"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
@@ -90,6 +98,8 @@ type testEnv struct {
 	hash    string // testPassword, hashed
 	// consulting is the server's consultation service.
 	consulting *consulting.Service
+	// recommend keeps recommendations fresh for this server.
+	recommend *recommender.Service
 }
 
 // newTestEnv returns a server on SQLite.
@@ -113,13 +123,22 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	surveys := &survey.Service{Store: e.stores.Surveys, Orgs: e.stores.Orgs, Now: time.Now}
+	surveys := &survey.Service{Store: e.stores.Surveys, Orgs: e.stores.Orgs, Now: time.Now,
+		PairSecret: []byte("tsunagari web tests: pair secret")}
 	if err := surveys.Install(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
+	e.recommend = &recommender.Service{Store: e.stores.Recommend, Communities: e.stores.Communities, Surveys: e.stores.Surveys,
+		Logger: logger}
+	recCtx, stopRecommend := context.WithCancel(context.Background())
+	t.Cleanup(stopRecommend)
+	if err := e.recommend.Start(recCtx); err != nil {
+		t.Fatal(err)
+	}
 	baseURL := "http://" + e.ts.Listener.Addr().String()
 	e.audit = &audit.Service{Store: e.stores.Audit, Accounts: e.stores.Accounts, Now: time.Now}
+	e.recommend.Audit = e.audit
 	authSvc := auth.NewService(e.stores.Accounts, e.stores.Sessions, e.hasher, catalog, logger, baseURL)
 	authSvc.Audit = e.audit
 	if e.sealer, err = auth.NewSealer([]byte("tsunagari web tests: 32-byte key")); err != nil {
@@ -130,21 +149,39 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	e.auth = authSvc
 	e.consulting = &consulting.Service{Store: e.stores.Consultation, Accounts: e.stores.Accounts, Sealer: e.sealer,
 		Catalog: catalog, BaseURL: baseURL, Audit: e.audit, Now: time.Now}
+	journeys := &journey.Service{Store: e.stores.Inventory, Accounts: e.stores.Accounts, Consultation: e.stores.Consultation,
+		Surveys: e.stores.Surveys, Communities: e.stores.Communities, Sealer: e.sealer, Now: time.Now}
 	e.srv, err = web.New(&web.Server{
 		Auth:       authSvc,
 		Orgs:       &org.Service{Store: e.stores.Orgs, Accounts: e.stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now, Audit: e.audit},
 		Mail:       &mail.Service{Outbox: e.stores.Outbox, Audit: e.audit, Accounts: e.stores.Accounts},
 		Audit:      e.audit,
-		Privacy:    &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now, Parts: []privacy.Part{e.consulting}},
+		Privacy:    &privacy.Service{Store: e.stores.Personal, Accounts: e.stores.Accounts, Auth: authSvc, Audit: e.audit, Now: time.Now, Parts: []privacy.Part{e.consulting, journeys}},
 		Surveys:    surveys,
 		Catalog:    catalog,
 		Consulting: e.consulting,
 		Logger:     logger,
 		Ready:      db.Ping,
+
+		Communities: &community.Service{Store: e.stores.Communities, Accounts: e.stores.Accounts, Orgs: e.stores.Orgs,
+			Audit: e.audit, Now: e.now},
+		Events: &event.Service{Store: e.stores.Events, Communities: e.stores.Communities, Catalog: catalog, BaseURL: baseURL,
+			Now: time.Now, Audit: e.audit},
+		Probono: &probono.Service{Store: e.stores.Probono, Communities: e.stores.Communities, Catalog: catalog, BaseURL: baseURL,
+			Now: time.Now, Audit: e.audit},
+		Recommend: e.recommend,
+
+		Shortlist: &shortlist.Service{Store: e.stores.Match, Surveys: e.stores.Surveys, Catalog: catalog, Audit: e.audit,
+			Logger: logger, Now: time.Now, CheckEvery: time.Nanosecond},
+		Journey:    journeys,
+		Reports:    &report.Service{Ledger: e.stores.Releases},
+		Programmes: &programme.Service{Store: e.stores.Programmes, Orgs: e.stores.Orgs, Surveys: surveys, Now: time.Now},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.recommend.Events = e.srv.Events
+	e.srv.Privacy.Notify = e.srv.Events.Notifier()
 	e.ts.Config.Handler = e.srv
 	e.ts.Start()
 	t.Cleanup(e.ts.Close)

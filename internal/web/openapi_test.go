@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -24,6 +25,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"tsunagari"
+	"tsunagari/internal/insight"
+	"tsunagari/internal/recommend"
 	"tsunagari/internal/survey"
 )
 
@@ -39,6 +42,17 @@ var wantOperationIDs = []string{
 	"listAuditEvents", "exportMyData", "deleteMe",
 	"listConsultants", "getConsultant", "listSlots", "listBookings", "createBooking", "getBooking",
 	"cancelBooking", "confirmBooking", "rescheduleBooking", "getNote", "writeNote", "getReflection", "writeReflection",
+	"searchCommunities", "getCommunity", "joinCommunity", "leaveCommunity", "importCommunities",
+	"recommendCommunities", "getRecommendationPreferences", "updateRecommendationPreferences", "listCommunityMarks",
+	"markCommunity", "unmarkCommunity", "getRecommendationWeights", "updateRecommendationWeights",
+	"listEvents", "createEvent", "getEvent", "rsvpEvent", "cancelRsvp", "cancelEvent", "listAttendees", "exportAttendees",
+	"checkIn", "decideRsvp", "getCalendarFeed", "createCalendarFeed", "revokeCalendarFeed",
+	"listProbonoProjects", "createProbonoProject", "getProbonoProject", "applyProbono", "proposeTeam", "confirmTeam",
+	"recommendConsultants", "searchConsultants", "listConsultantMarks", "markConsultant", "unmarkConsultant",
+	"getMatchWeights", "updateMatchWeights", "getInventory", "saveInventory", "deleteInventory", "listInventoryShares",
+	"shareInventory", "unshareInventory", "getSharedInventory", "getTimeline", "listSharedInventories",
+	"getOrgReport", "exportReportCSV", "getProgrammeEffect", "createProgramme", "listProgrammes", "enrolProgramme",
+	"createPulseRound",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -141,6 +155,9 @@ func TestOpenAPIVocabulary(t *testing.T) {
 	check("JobFamily", tsunagari.JobFamilies)
 	check("Industry", tsunagari.Industries)
 	check("Locale", []string{"ja", "en"})
+	checkCommunityVocabulary(t, check, strs)
+	check("Mark", strs(tsunagari.MarkBookmark, tsunagari.MarkDismiss))
+	check("ReasonCode", recommend.ReasonCodes)
 	codes := strs(tsunagari.CodeInvalid, tsunagari.CodeUnauthorized, tsunagari.CodeForbidden, tsunagari.CodeNotFound,
 		tsunagari.CodeConflict, tsunagari.CodeTooLarge, tsunagari.CodeTooManyRequests, tsunagari.CodeUnavailable, tsunagari.CodeInternal)
 	var errorCodes []string
@@ -660,6 +677,41 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		t.Errorf("after accepting, getMe = %+v, want id %s with orgId %s", got, me.ID, own.ID)
 	}
 
+	shortlistScenario(t, e, v)
+	communityScenario(t, e, v, member, op)
+	recommendScenario(t, e, v, anon, member, op)
+	// Programmes, pulse rounds and the report, now that the member works
+	// for the org.
+	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format(time.DateOnly) }
+	prog := decode[idJSON](t, v.call(hr, "createProgramme", "POST", "/api/v1/org/programmes",
+		`{"kind":"consultation","name":"社外キャリア面談","sessions":3,"startsOn":"`+day(7)+`","endsOn":"`+day(60)+`"}`, 201))
+	v.call(hr, "createProgramme", "POST", "/api/v1/org/programmes", `{"kind":"training","name":"","startsOn":"`+day(9)+`","endsOn":"`+day(8)+`"}`, 422)
+	v.call(hr, "createProgramme", "POST", "/api/v1/org/programmes", `{"kind":"training","name":"研修","startsOn":"`+day(1)+`","endsOn":"`+day(2)+`","departments":["`+otherDept.ID+`"]}`, 422)
+	v.call(member, "createProgramme", "POST", "/api/v1/org/programmes", `{"kind":"training","name":"研修","startsOn":"`+day(1)+`","endsOn":"`+day(2)+`"}`, 404)
+	v.call(member, "listProgrammes", "GET", "/api/v1/programmes", "", 200)
+	v.call(hr, "listProgrammes", "GET", "/api/v1/programmes", "", 200)
+	v.call(member, "enrolProgramme", "POST", "/api/v1/programmes/"+prog.ID+"/enrolment", "", 201)
+	v.call(member, "enrolProgramme", "POST", "/api/v1/programmes/"+prog.ID+"/enrolment", "", 409)
+	v.call(member, "enrolProgramme", "POST", "/api/v1/programmes/aaaaaaaaaaaaaaaaaaaaaaaaaa/enrolment", "", 404)
+	v.call(hr, "createPulseRound", "POST", "/api/v1/org/pulse-rounds", `{"closesAt":"`+time.Now().AddDate(0, 0, 14).UTC().Format(time.RFC3339)+`"}`, 201)
+	v.call(hr, "createPulseRound", "POST", "/api/v1/org/pulse-rounds", `{}`, 422)
+	v.call(member, "createPulseRound", "POST", "/api/v1/org/pulse-rounds", `{"closesAt":"2099-01-01T00:00:00Z"}`, 404)
+	v.call(member, "getOrgReport", "GET", "/api/v1/org/report", "", 404)
+	v.call(hr, "getOrgReport", "GET", "/api/v1/org/report?breakdown=department,age_band", "", 200)
+	v.call(hr, "getOrgReport", "GET", "/api/v1/org/report?breakdown=salary", "", 422)
+	v.call(hr, "getOrgReport", "GET", "/api/v1/org/report?period=2001-Q1", "", 422)
+	v.call(hr, "getProgrammeEffect", "GET", "/api/v1/org/programmes/"+prog.ID+"/effect", "", 404) // not released yet
+	later := &insight.Service{Surveys: e.stores.Surveys, Orgs: e.stores.Orgs, Programmes: e.stores.Programmes,
+		Releases: e.stores.Releases, Insights: e.stores.Insights, Now: func() time.Time { return time.Now().AddDate(0, 4, 0) }}
+	if _, err := later.PublishDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v.call(hr, "getProgrammeEffect", "GET", "/api/v1/org/programmes/"+prog.ID+"/effect", "", 200)
+	v.call(hr, "getOrgReport", "GET", "/api/v1/org/report", "", 200)
+	v.call(hr, "exportReportCSV", "GET", "/api/v1/org/report/csv", "", 200)
+	v.call(hr, "exportReportCSV", "GET", "/api/v1/org/report/csv?breakdown=x", "", 422)
+	v.call(member, "exportReportCSV", "GET", "/api/v1/org/report/csv", "", 404)
+
 	// Throttled sign-in: 10 attempts per address, then 429 with Retry-After.
 	for range 10 {
 		v.call(anon, "login", "POST", "/api/v1/login", `{"email":"guess@example.jp","password":"guess"}`, 401)
@@ -683,6 +735,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(leaver, "getMe", "GET", "/api/v1/me", "", 401)
 	v.call(op, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+testPassword+`","confirm":true}`, 409) // the only operator
 	consultationScenario(t, e, v)
+	eventScenario(t, e, v, member)
 
 	for _, id := range wantOperationIDs {
 		if !v.ok[id] {

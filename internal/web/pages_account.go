@@ -60,6 +60,8 @@ type settingsPage struct {
 	NewToken string
 	Vocab    vocabulary
 	MFA      *auth.MFAStatus
+	// Wish is the form of what the member wants from a community.
+	Wish *form
 }
 
 // vocabulary feeds the select boxes of profile forms.
@@ -92,6 +94,13 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request, a *tsunagari.A
 	}
 	if p.Password == nil {
 		p.Password = &form{Values: url.Values{}}
+	}
+	if p.Wish == nil {
+		prefs, err := s.Recommend.Preferences(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		p.Wish = &form{Values: url.Values{"wish": {prefs.Wish}}}
 	}
 	tokens, err := s.Auth.APITokens(r.Context(), a)
 	if err != nil {

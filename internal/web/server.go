@@ -16,11 +16,19 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/community"
 	"tsunagari/internal/consulting"
+	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/journey"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/privacy"
+	"tsunagari/internal/probono"
+	"tsunagari/internal/programme"
+	"tsunagari/internal/recommender"
+	"tsunagari/internal/report"
+	"tsunagari/internal/shortlist"
 	"tsunagari/internal/survey"
 )
 
@@ -48,6 +56,13 @@ type Server struct {
 	Consulting *consulting.Service
 	Catalog    *i18n.Catalog
 	Logger     *slog.Logger
+	// Events runs community events; Probono, pro-bono projects.
+	Events  *event.Service
+	Probono *probono.Service
+	// Reports serves HR's anonymised reports from the release ledger;
+	// Programmes runs programmes and pulse rounds.
+	Reports    *report.Service
+	Programmes *programme.Service
 	// Ready reports whether the server can take traffic (the database answers).
 	Ready func(ctx context.Context) error
 	// SecureCookies marks cookies Secure and sends HSTS; set it when the
@@ -58,6 +73,16 @@ type Server struct {
 	// MetricsToken, if set, is the bearer token a Prometheus scraper must
 	// send; without it, /metrics answers loopback clients only.
 	MetricsToken string
+
+	// Shortlist proposes consultants; Journey keeps the member's career
+	// inventory and timeline.
+	Shortlist *shortlist.Service
+	Journey   *journey.Service
+
+	// Communities runs the directory of third communities.
+	Communities *community.Service
+	// Recommend recommends communities to members.
+	Recommend *recommender.Service
 
 	// Authenticate finds the account of a request. New sets it to the
 	// session cookie or bearer token check; tests may replace it.

@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"tsunagari"
+	"tsunagari/internal/disclosure"
+	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/report"
 )
 
 var funcs = template.FuncMap{
@@ -65,12 +69,55 @@ var funcs = template.FuncMap{
 	// dict2 hands a nested template the page and one item of a list.
 	"dict2": func(p page, item any) pageItem { return pageItem{Page: p, Item: item} },
 	"list5": func() []int { return []int{1, 2, 3, 4, 5} },
+	// occkey writes the key that names an occurrence of an event in URLs.
+	"occkey": tsunagari.OccurrenceKey,
+	// span writes when an occurrence runs: the end as a time alone when it
+	// ends on the day it starts.
+	"span": func(l i18n.Printer, start, end time.Time, loc *time.Location) string {
+		s, e := start.In(loc), end.In(loc)
+		if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
+			return l.DateTime(start, loc) + "–" + e.Format("15:04")
+		}
+		return l.DateTime(start, loc) + " – " + l.DateTime(end, loc)
+	},
+	// choices makes a list of strings, for the options of a form.
+	"choices": func(v ...string) []string { return v },
+	// eventPath is the page of an occurrence, escaped for a query.
+	"eventPath": func(id string, at time.Time) string { return url.QueryEscape(eventURL(id, at)) },
+	// withEvent and withOccurrence pass a page and an event (and one of
+	// its occurrences) to the shared event templates.
+	"withEvent": func(p page, e *tsunagari.Event) eventArgs { return eventArgs{P: p, E: e} },
+	"withOccurrence": func(p page, e *tsunagari.Event, o *event.Occurrence) eventArgs {
+		return eventArgs{P: p, E: e, O: o}
+	},
+
+	// Reports of the release ledger.
+	"cellArgs": func(l i18n.Printer, note string, c disclosure.Cell) cellArgs {
+		return cellArgs{L: l, Note: note, Cell: c}
+	},
+	"periodLabel": report.PeriodLabel,
+	"label":       func(l i18n.Printer, lab disclosure.Label) string { return lab.In(l.Lang) },
 }
 
 // pageItem is what dict2 passes to a nested template.
 type pageItem struct {
 	Page page
 	Item any
+}
+
+// eventArgs is what the shared event templates receive.
+type eventArgs struct {
+	P page
+	E *tsunagari.Event
+	O *event.Occurrence
+}
+
+// cellArgs is what the "cell" template shows: a released count, or the
+// note of a hidden group.
+type cellArgs struct {
+	L    i18n.Printer
+	Note string
+	Cell disclosure.Cell
 }
 
 // parsePages parses every page template together with the layout, once at

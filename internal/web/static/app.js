@@ -4,6 +4,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("form-error");
   if (summary) summary.focus();
 
+  // Report pages: a button that opens the browser's print dialog, which
+  // can also save the page as a PDF (the print stylesheet tidies it).
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
+
   // Survey forms: hide questions whose condition is not met (the server
   // ignores their answers anyway), and keep "none of these" options from
   // being combined with others.
