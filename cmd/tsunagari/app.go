@@ -17,13 +17,23 @@ import (
 	"tsunagari"
 	"tsunagari/internal/audit"
 	"tsunagari/internal/auth"
+	"tsunagari/internal/community"
 	"tsunagari/internal/consulting"
 	"tsunagari/internal/demo"
+	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/insight"
+	"tsunagari/internal/jatext"
+	journeys "tsunagari/internal/journey" // the package name is taken by the browser test's journey type
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
 	"tsunagari/internal/postgres"
 	"tsunagari/internal/privacy"
+	"tsunagari/internal/probono"
+	"tsunagari/internal/programme"
+	"tsunagari/internal/recommender"
+	"tsunagari/internal/report"
+	"tsunagari/internal/shortlist"
 	"tsunagari/internal/sqlite"
 	"tsunagari/internal/survey"
 	"tsunagari/internal/web"
@@ -160,15 +170,39 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	consultingSvc := &consulting.Service{Store: stores.Consultation, Accounts: stores.Accounts, Sealer: sealer,
 		Catalog: catalog, BaseURL: baseURL, Audit: auditSvc, Now: time.Now}
+	communities := &community.Service{Store: stores.Communities, Accounts: stores.Accounts, Orgs: stores.Orgs,
+		Audit: auditSvc, Now: time.Now}
+	// The recommender reads every community into memory before the server
+	// takes traffic, then follows the changes of every process.
+	jobs, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	recommend := &recommender.Service{Store: stores.Recommend, Communities: stores.Communities, Surveys: stores.Surveys,
+		Audit: auditSvc, Logger: m.Logger}
+	if err := recommend.Start(jobs); err != nil {
+		return fmt.Errorf("recommendations: %w", err)
+	}
+	events := &event.Service{Store: stores.Events, Communities: stores.Communities, Catalog: catalog, BaseURL: baseURL,
+		Now: time.Now, Audit: auditSvc}
+	projects := &probono.Service{Store: stores.Probono, Communities: stores.Communities, Catalog: catalog, BaseURL: baseURL,
+		Now: time.Now, Audit: auditSvc}
+	recommend.Events = events
+	journey := &journeys.Service{Store: stores.Inventory, Accounts: stores.Accounts, Consultation: stores.Consultation,
+		Surveys: stores.Surveys, Communities: stores.Communities, Sealer: sealer, Now: time.Now}
 	m.server, err = web.New(&web.Server{
 		Auth: authSvc,
 		Orgs: &org.Service{Store: stores.Orgs, Accounts: stores.Accounts, Catalog: catalog, BaseURL: baseURL, Now: time.Now,
 			Audit: auditSvc},
-		Mail:          &mail.Service{Outbox: stores.Outbox, Audit: auditSvc, Accounts: stores.Accounts},
-		Audit:         auditSvc,
-		Privacy:       &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now, Parts: []privacy.Part{consultingSvc}},
+		Mail:  &mail.Service{Outbox: stores.Outbox, Audit: auditSvc, Accounts: stores.Accounts},
+		Audit: auditSvc,
+		Privacy: &privacy.Service{Store: stores.Personal, Accounts: stores.Accounts, Auth: authSvc, Audit: auditSvc, Now: time.Now,
+			Parts: []privacy.Part{consultingSvc, journey}, Notify: events.Notifier()},
 		Surveys:       surveys,
 		Consulting:    consultingSvc,
+		Communities:   communities,
+		Events:        events,
+		Probono:       projects,
+		Reports:       &report.Service{Ledger: stores.Releases},
+		Programmes:    &programme.Service{Store: stores.Programmes, Orgs: stores.Orgs, Surveys: surveys, Now: time.Now},
 		Catalog:       catalog,
 		Logger:        m.Logger,
 		Ready:         db.Ping,
@@ -176,6 +210,11 @@ func (m *Main) Run(ctx context.Context) error {
 		Version:       version,
 		Demo:          logins,
 		MetricsToken:  c.MetricsToken,
+
+		Recommend: recommend,
+		Shortlist: &shortlist.Service{Store: stores.Match, Surveys: stores.Surveys, Catalog: catalog, Audit: auditSvc,
+			Logger: m.Logger, Now: time.Now},
+		Journey: journey,
 	})
 	if err != nil {
 		return err
@@ -190,11 +229,12 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 
-	jobs, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
 	go m.sweepSessions(jobs, stores.Sessions)
 	go consultingSvc.RunReminders(jobs, 5*time.Minute, func(err error) { m.Logger.Error("booking reminders", "err", err) })
+	go m.runDeadlines(jobs, events, projects)
 	go consultingSvc.RunRetention(jobs, time.Hour, func(err error) { m.Logger.Error("kept notes retention", "err", err) })
+	go m.publishReports(jobs, &insight.Service{Surveys: stores.Surveys, Orgs: stores.Orgs, Programmes: stores.Programmes,
+		Releases: stores.Releases, Insights: stores.Insights, Logger: m.Logger, Now: time.Now})
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
 			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}
@@ -211,6 +251,34 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// PublishEvery is how often the server looks for closed rounds, quarters
+// and programmes to publish to the release ledger.
+const PublishEvery = time.Minute
+
+// publishReports publishes, now and then every PublishEvery, whatever has
+// closed: HR's reports are computed once, here, and never on a page view.
+// The Japanese analyser is loaded first, off the request path.
+func (m *Main) publishReports(ctx context.Context, svc *insight.Service) {
+	text, err := jatext.New()
+	if err != nil {
+		m.Logger.Error("load the Japanese analyser; reports will have no keywords", "err", err)
+	} else {
+		svc.Text = text
+	}
+	t := time.NewTicker(PublishEvery)
+	defer t.Stop()
+	for {
+		if _, err := svc.PublishDue(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("publish reports", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // sweepSessions deletes expired sessions every ten minutes.
 func (m *Main) sweepSessions(ctx context.Context, s tsunagari.SessionStore) {
 	t := time.NewTicker(10 * time.Minute)
@@ -225,6 +293,33 @@ func (m *Main) sweepSessions(ctx context.Context, s tsunagari.SessionStore) {
 			} else if n > 0 {
 				m.Logger.Debug("swept sessions", "expired", n)
 			}
+		}
+	}
+}
+
+// runDeadlines keeps the promises that fall due with time, every minute:
+// lotteries are drawn at their deadline, and pro-bono applications still
+// open at their project's answer deadline are answered "not this time".
+// Several processes may run it against one database; each lottery is
+// drawn, and each applicant answered, once.
+func (m *Main) runDeadlines(ctx context.Context, events *event.Service, projects *probono.Service) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := events.DrawDue(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("draw lotteries", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("lotteries drawn", "count", n)
+		}
+		if n, err := projects.AnswerOverdue(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("answer overdue applications", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("overdue applications answered", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

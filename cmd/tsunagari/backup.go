@@ -75,11 +75,11 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, o
 		if err != nil {
 			return fmt.Errorf("backup: reading the copy back: %w", err)
 		}
-		if err := report(out, m.Tables, got); err != nil {
+		if err := reportSums(out, m.Tables, got); err != nil {
 			return fmt.Errorf("backup: the copy differs from its snapshot: %w", err)
 		}
 	} else {
-		report(out, m.Tables, m.Tables)
+		reportSums(out, m.Tables, m.Tables)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -153,19 +153,19 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	if want == nil {
-		report(out, got, got)
+		reportSums(out, got, got)
 		return nil
 	}
-	if err := report(out, want, got); err != nil {
+	if err := reportSums(out, want, got); err != nil {
 		return fmt.Errorf("restore: the restored database differs from the backup: %w", err)
 	}
 	fmt.Fprintln(out, `every table matches the backup; "tsunagari serve" applies any pending migrations`)
 	return nil
 }
 
-// report prints one line per table, comparing got with want, and returns
+// reportSums prints one line per table, comparing got with want, and returns
 // an error naming the tables that differ.
-func report(out io.Writer, want, got tsunagari.TableSums) error {
+func reportSums(out io.Writer, want, got tsunagari.TableSums) error {
 	bad := map[string]bool{}
 	for _, m := range want.Compare(got) {
 		bad[m.Table] = true

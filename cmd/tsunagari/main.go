@@ -44,6 +44,7 @@ Usage:
   tsunagari backup  [--db …] --out FILE
   tsunagari restore --from FILE [--db NEW-FILE | --db postgres://…]
   tsunagari rekey   [--db …] [--secret-key-file …]
+  tsunagari import communities [--db …] [--lang ja|en] FILE.jsonl
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runRestore(ctx, args, getenv, os.Stdout)
 	case "rekey":
 		return runRekey(ctx, args, getenv, os.Stdout)
+	case "import":
+		return runImport(ctx, args, getenv, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil

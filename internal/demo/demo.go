@@ -76,6 +76,9 @@ func DefaultSteps() []Step {
 		{Name: "hr_survey", Run: createHRSurvey},
 		{Name: "pulses", Run: createPulses},
 		{Name: "consultation", Run: createConsultation},
+		{Name: "communities", Run: createCommunities},
+		{Name: "events", Run: createEvents},
+		{Name: "insights", Run: createInsights},
 	}
 }
 

@@ -280,9 +280,10 @@ func createPulses(ctx context.Context, p *Population) error {
 			if !a.CreatedAt.Before(rr.opens) || p.Rand.Float64() >= rr.share {
 				continue
 			}
-			dept := ""
+			dept, tenure := "", ""
 			if a.Employment != nil {
 				dept = a.Employment.DepartmentID
+				tenure = tsunagari.TenureBandOf(a.Employment.StartedAt, rr.opens)
 			}
 			target := map[string]float64{}
 			for _, d := range in.Dimensions {
@@ -303,7 +304,7 @@ func createPulses(ctx context.Context, p *Population) error {
 			resp := &tsunagari.Response{ID: p.NewID(), RoundID: r.ID, InstrumentID: in.ID, InstrumentVersion: in.Version,
 				AccountID: a.ID, Answers: clean, Scores: in.Score(clean),
 				Segments: tsunagari.Segments{SizeBand: rr.e.Org.SizeBand(), Industry: rr.e.Org.Industry, DepartmentID: dept,
-					AgeBand: a.AgeBand, JobFamily: a.JobFamily}}
+					AgeBand: a.AgeBand, JobFamily: a.JobFamily, TenureBand: tenure}}
 			batch = append(batch, resp)
 			if len(batch) >= BatchSize {
 				if err := p.Stores.Surveys.ImportResponses(ctx, batch); err != nil {

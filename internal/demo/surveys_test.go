@@ -137,11 +137,13 @@ func TestHRSurvey(t *testing.T) {
 	}
 
 	// The five-supports pulses: closed with answers by department at the
-	// large employer, open at the mid-sized one.
+	// large employer, one open at the mid-sized one. The insights step
+	// adds earlier, closed rounds at every employer.
 	pulses, _ := st.Surveys.FindRounds(ctx, tsunagari.RoundFilter{InstrumentID: survey.FiveSupports, Standing: &no})
-	if len(pulses) != 2 {
-		t.Fatalf("five-supports rounds = %d, want 2", len(pulses))
+	if len(pulses) < 2 {
+		t.Fatalf("five-supports rounds = %d, want at least 2", len(pulses))
 	}
+	largeClosed, midOpen := 0, 0
 	for _, pr := range pulses {
 		n, _ := st.Surveys.CountParticipants(ctx, pr.ID)
 		depts := map[string]int{}
@@ -157,15 +159,22 @@ func TestHRSurvey(t *testing.T) {
 		}
 		switch pr.OrgID {
 		case p.Employers[Large].Org.ID:
-			if !pr.ClosedAt(p.Now) || n < 100 || big < 5 {
+			if !pr.ClosedAt(p.Now) || n < 50 || big < 5 {
 				t.Errorf("large employer's pulse: closed %v, %d answers, %d departments of 5 or more", pr.ClosedAt(p.Now), n, big)
 			}
-		case p.Employers[Mid].Org.ID:
-			if pr.ClosedAt(p.Now) || !pr.OpenAt(p.Now) || n < 10 {
-				t.Errorf("mid employer's pulse: open %v, %d answers", pr.OpenAt(p.Now), n)
+			if n >= 100 {
+				largeClosed++
 			}
+		case p.Employers[Mid].Org.ID:
+			if pr.OpenAt(p.Now) && n >= 10 {
+				midOpen++
+			}
+		case p.Employers[Small].Org.ID:
 		default:
 			t.Errorf("a pulse for org %s", pr.OrgID)
 		}
+	}
+	if largeClosed == 0 || midOpen != 1 {
+		t.Errorf("%d closed pulses of 100 answers or more at the large employer, %d open with answers at the mid-sized one; want some and 1", largeClosed, midOpen)
 	}
 }
