@@ -45,6 +45,8 @@ Usage:
   tsunagari restore --from FILE [--db NEW-FILE | --db postgres://…]
   tsunagari rekey   [--db …] [--secret-key-file …]
   tsunagari import communities [--db …] [--lang ja|en] FILE.jsonl
+  tsunagari bench   [--db FILE | --db postgres://…] [--communities N] [--members N]
+                    [--consultants N] [--duration D] [--quick]
   tsunagari version
 
 Every flag can also be set with an environment variable: --db is
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return runRekey(ctx, args, getenv, os.Stdout)
 	case "import":
 		return runImport(ctx, args, getenv, os.Stdout)
+	case "bench":
+		return runBench(ctx, args, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("tsunagari", version)
 		return nil
