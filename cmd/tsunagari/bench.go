@@ -80,7 +80,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		for name, v := range map[string]*int{"communities": &c.Communities, "members": &c.Members, "consultants": &c.Consultants} {
 			if !given[name] {
-				*v = map[string]int{"communities": 2_000, "members": 10_000, "consultants": 200}[name]
+				*v = map[string]int{"communities": 2_000, "members": 4_000, "consultants": 200}[name]
 			}
 		}
 		if !given["duration"] {
