@@ -62,7 +62,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&c.DSN, "db", "", "SQLite file to create, or a postgres:// URL of a server on which a fresh database is created and dropped (default: a temporary SQLite file)")
 	fs.IntVar(&c.Communities, "communities", 100_000, "communities to generate")
-	fs.IntVar(&c.Members, "members", 200_000, "memberships to generate, held by members/10 accounts (each is one transaction: on SQLite about 600 a second)")
+	fs.IntVar(&c.Members, "members", 200_000, "memberships to generate, held by members/10 accounts (each is one transaction: on SQLite under a thousand a second)")
 	fs.IntVar(&c.Consultants, "consultants", 10_000, "consultants in the shortlist's roster")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long each HTTP load runs")
 	fs.BoolVar(&c.Quick, "quick", false, "tiny sizes and short loads, to check that the command works")
