@@ -81,6 +81,8 @@ func buildBig(b *testing.B) *bigOrg {
 	if big == nil {
 		b.Fatal("the benchmark org could not be built")
 	}
+	// Its database closes when b ends: the next benchmark builds anew.
+	b.Cleanup(func() { big, bigOnce = nil, sync.Once{} })
 	return big
 }
 
