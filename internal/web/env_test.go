@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -100,6 +101,27 @@ type testEnv struct {
 	consulting *consulting.Service
 	// recommend keeps recommendations fresh for this server.
 	recommend *recommender.Service
+	// logs holds everything the server logged, at every level.
+	logs *logBuffer
+}
+
+// logBuffer is a log sink that tests can read while the server writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Bytes returns a copy of what was logged so far.
+func (b *logBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 // newTestEnv returns a server on SQLite.
@@ -116,8 +138,9 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &testEnv{t: t, db: db, stores: db.Stores(),
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := &testEnv{t: t, db: db, stores: db.Stores(), logs: logs,
 		hasher: auth.NewHasher(auth.Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}, 4)}
 	e.hash, err = e.hasher.Hash(ctx, testPassword)
 	if err != nil {

@@ -356,6 +356,14 @@ func TestReportSweeps(t *testing.T) {
 	for msg := range errs {
 		t.Error(msg)
 	}
+	// Nor does anything the server logged while answering HR.
+	logged := e.logs.Bytes()
+	for _, c := range canary {
+		if bytes.Contains(logged, []byte(c)) {
+			t.Errorf("the server's log holds canary %q", c)
+		}
+	}
+	t.Logf("the server logged %d bytes while answering; no canary in them", len(logged))
 	t.Logf("threshold sweep: %d queries (JSON, CSV, HTML), %d released cells checked, %d hidden, %d words checked against k_text",
 		stats.queries, stats.cells, stats.hidden, stats.textItems)
 	t.Logf("differencing sweep: %d pairs of released groups, %d of them with a department or group minus a released part", stats.pairs, stats.complemts)
