@@ -39,25 +39,6 @@ type Sender struct {
 	Send func(ctx context.Context, m *tsunagari.Mail) error
 }
 
-// Run sends pending mail every interval until ctx ends.
-func (s *Sender) Run(ctx context.Context, interval time.Duration) {
-	if s.Send == nil {
-		s.Send = s.sendSMTP
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
-			s.Logger.ErrorContext(ctx, "send mail", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // maxAttempts is how often a message is tried before it is left for the
 // operator to look at.
 const maxAttempts = 5
@@ -74,6 +55,10 @@ const maxPerFlush = 100
 // message before sending it, so that several servers may flush one outbox
 // at the same time without sending a message twice.
 func (s *Sender) Flush(ctx context.Context) error {
+	send := s.Send
+	if send == nil {
+		send = s.sendSMTP
+	}
 	for range maxPerFlush {
 		now := s.Now().UTC()
 		m, err := s.Outbox.ClaimMail(ctx, tsunagari.MailClaim{Now: now, Until: now.Add(ClaimFor), MaxAttempts: maxAttempts})
@@ -83,7 +68,7 @@ func (s *Sender) Flush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Send(ctx, m); err != nil {
+		if err := send(ctx, m); err != nil {
 			s.Logger.WarnContext(ctx, "mail not delivered", "mail_id", m.ID, "kind", m.Kind, "err", err)
 			if err := s.Outbox.MarkMailFailed(ctx, m.ID, err.Error()); err != nil {
 				return err
