@@ -78,6 +78,7 @@ type Main struct {
 	server  *web.Server
 	http    *http.Server
 	ln      net.Listener
+	jobs    []job
 	cancel  context.CancelFunc
 	stopped chan struct{}
 }
@@ -229,16 +230,26 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 
-	go m.sweepSessions(jobs, stores.Sessions)
-	go consultingSvc.RunReminders(jobs, 5*time.Minute, func(err error) { m.Logger.Error("booking reminders", "err", err) })
-	go m.runDeadlines(jobs, events, projects)
-	go consultingSvc.RunRetention(jobs, time.Hour, func(err error) { m.Logger.Error("kept notes retention", "err", err) })
-	go m.publishReports(jobs, &insight.Service{Surveys: stores.Surveys, Orgs: stores.Orgs, Programmes: stores.Programmes,
-		Releases: stores.Releases, Insights: stores.Insights, Logger: m.Logger, Now: time.Now})
+	m.jobs = []job{
+		{"sweep sessions", 10 * time.Minute, func(ctx context.Context) (int, error) {
+			return stores.Sessions.DeleteExpiredSessions(ctx, time.Now())
+		}},
+		{"booking reminders", 5 * time.Minute, consultingSvc.SendReminders},
+		{"draw lotteries", time.Minute, events.DrawDue},
+		{"answer overdue applications", time.Minute, projects.AnswerOverdue},
+		{"kept notes retention", time.Hour, consultingSvc.PurgeKeptNotes},
+		{"publish reports", PublishEvery, publishReports(m.Logger, &insight.Service{Surveys: stores.Surveys, Orgs: stores.Orgs,
+			Programmes: stores.Programmes, Releases: stores.Releases, Insights: stores.Insights, Logger: m.Logger, Now: time.Now})},
+	}
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Outbox: stores.Outbox, Logger: m.Logger, Now: time.Now,
 			SMTP: mail.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword}}
-		go sender.Run(jobs, 5*time.Second)
+		m.jobs = append(m.jobs, job{"send mail", 5 * time.Second, func(ctx context.Context) (int, error) {
+			return 0, sender.Flush(ctx)
+		}})
+	}
+	for _, j := range m.jobs {
+		go m.repeat(jobs, j)
 	}
 	go func() {
 		defer close(m.stopped)
@@ -251,76 +262,63 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// job is work the server does now and then, on its own. Every server of
+// a site runs every job, at the same time as the others: each job claims
+// its work in the database (a row lock, a conditional update, a unique
+// key), so that none is done twice.
+type job struct {
+	name  string
+	every time.Duration
+	// run does whatever is due and reports how much it did.
+	run func(ctx context.Context) (int, error)
+}
+
+// repeat runs j now and then every j.every until ctx ends.
+func (m *Main) repeat(ctx context.Context, j job) {
+	t := time.NewTicker(j.every)
+	defer t.Stop()
+	for {
+		n, err := j.run(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			m.Logger.Error("background job failed", "job", j.name, "err", err)
+		case err == nil && n > 0:
+			m.Logger.Info("background job done", "job", j.name, "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // PublishEvery is how often the server looks for closed rounds, quarters
 // and programmes to publish to the release ledger.
 const PublishEvery = time.Minute
 
-// publishReports publishes, now and then every PublishEvery, whatever has
-// closed: HR's reports are computed once, here, and never on a page view.
-// The Japanese analyser is loaded first, off the request path.
-func (m *Main) publishReports(ctx context.Context, svc *insight.Service) {
-	text, err := jatext.New()
-	if err != nil {
-		m.Logger.Error("load the Japanese analyser; reports will have no keywords", "err", err)
-	} else {
+// publishReports returns the job that publishes whatever has closed: HR's
+// reports are computed once, there, and never on a page view. The
+// Japanese analyser loads off the request path, and the job waits for it:
+// a quarter published without it would keep no keywords for good.
+func publishReports(logger *slog.Logger, svc *insight.Service) func(context.Context) (int, error) {
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		text, err := jatext.New()
+		if err != nil {
+			logger.Error("load the Japanese analyser; reports will have no keywords", "err", err)
+			return
+		}
 		svc.Text = text
-	}
-	t := time.NewTicker(PublishEvery)
-	defer t.Stop()
-	for {
-		if _, err := svc.PublishDue(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Error("publish reports", "err", err)
-		}
+	}()
+	return func(ctx context.Context) (int, error) {
 		select {
+		case <-loaded:
 		case <-ctx.Done():
-			return
-		case <-t.C:
+			return 0, ctx.Err()
 		}
-	}
-}
-
-// sweepSessions deletes expired sessions every ten minutes.
-func (m *Main) sweepSessions(ctx context.Context, s tsunagari.SessionStore) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.DeleteExpiredSessions(ctx, time.Now()); err != nil {
-				m.Logger.Error("sweep sessions", "err", err)
-			} else if n > 0 {
-				m.Logger.Debug("swept sessions", "expired", n)
-			}
-		}
-	}
-}
-
-// runDeadlines keeps the promises that fall due with time, every minute:
-// lotteries are drawn at their deadline, and pro-bono applications still
-// open at their project's answer deadline are answered "not this time".
-// Several processes may run it against one database; each lottery is
-// drawn, and each applicant answered, once.
-func (m *Main) runDeadlines(ctx context.Context, events *event.Service, projects *probono.Service) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := events.DrawDue(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Error("draw lotteries", "err", err)
-		} else if n > 0 {
-			m.Logger.Info("lotteries drawn", "count", n)
-		}
-		if n, err := projects.AnswerOverdue(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Error("answer overdue applications", "err", err)
-		} else if n > 0 {
-			m.Logger.Info("overdue applications answered", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return svc.PublishDue(ctx)
 	}
 }
 

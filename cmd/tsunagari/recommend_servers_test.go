@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
@@ -34,18 +32,7 @@ func TestRecommendationsFreshAcrossServers(t *testing.T) {
 				}
 				dsn = pgtest.MustCreateSchema(t)
 			}
-			serve := func() *Main {
-				m := NewMain()
-				m.Config = Config{Addr: "127.0.0.1:0", DB: dsn, Migrate: true, LogLevel: "error", LogFormat: "text",
-					ShutdownGrace: time.Second, SecretKey: base64.StdEncoding.EncodeToString(make([]byte, 32))}
-				m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-				if err := m.Run(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { m.Close() })
-				return m
-			}
-			a, b := serve(), serve()
+			a, b := startNode(t, dsn), startNode(t, dsn)
 			testFreshAcrossServers(t, a, b)
 		})
 	}

@@ -890,23 +890,6 @@ func (s *Service) PurgeKeptNotes(ctx context.Context) (int, error) {
 	return s.Store.PurgeKeptNotes(ctx, s.now().AddDate(-tsunagari.NoteRetentionYears, 0, 0))
 }
 
-// RunRetention purges kept notes whose time is up every interval until
-// ctx ends, logging failures through report.
-func (s *Service) RunRetention(ctx context.Context, interval time.Duration, report func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.PurgeKeptNotes(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // SendReminders writes a reminder to both sides of every confirmed
 // booking that starts within ReminderLead from now and has none yet, and
 // reports how many bookings it reminded.
@@ -936,21 +919,4 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// RunReminders sends reminders every interval until ctx ends, logging
-// failures through report.
-func (s *Service) RunReminders(ctx context.Context, interval time.Duration, report func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.SendReminders(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -403,7 +403,7 @@ func (s *Service) RSVP(ctx context.Context, actor *tsunagari.Account, id string,
 	if e.Lottery() && !s.now().Before(e.LotteryClosesAt(at)) {
 		// The lottery is due: draw it now rather than wait for the job,
 		// so that this request queues behind the drawn ones.
-		if err := s.draw(ctx, e, ref); err != nil {
+		if _, err := s.draw(ctx, e, ref); err != nil {
 			return nil, err
 		}
 	}
@@ -570,7 +570,8 @@ func (s *Service) Cancel(ctx context.Context, actor *tsunagari.Account, id strin
 
 // DrawDue draws every lottery whose deadline has passed and returns how
 // many it drew. It is the job the server runs every minute; several
-// processes may run it at once, and each lottery is drawn once.
+// processes may run it at once, and each lottery is drawn once, by one of
+// them: a lottery another process drew first is not counted.
 func (s *Service) DrawDue(ctx context.Context) (int, error) {
 	due, err := s.Store.DueLotteries(ctx, s.now())
 	if err != nil {
@@ -582,26 +583,30 @@ func (s *Service) DrawDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return drawn, err
 		}
-		if err := s.draw(ctx, e, ref); err != nil {
+		drew, err := s.draw(ctx, e, ref)
+		if err != nil {
 			return drawn, err
 		}
-		drawn++
+		if drew {
+			drawn++
+		}
 	}
 	return drawn, nil
 }
 
 // draw draws the lottery of one occurrence with a fresh seed, unless it
-// has been drawn, and records the seed in the audit trail.
-func (s *Service) draw(ctx context.Context, e *tsunagari.Event, ref tsunagari.OccurrenceRef) error {
+// has been drawn or cancelled, records the seed in the audit trail and
+// reports whether it drew.
+func (s *Service) draw(ctx context.Context, e *tsunagari.Event, ref tsunagari.OccurrenceRef) (bool, error) {
 	seed := s.seed()
 	drew, err := s.Store.DrawLottery(ctx, ref, seed, s.now(), s.notifier(e))
 	if errors.Is(err, tsunagari.ErrCancelled) {
-		return nil
+		return false, nil
 	}
 	if err != nil || !drew {
-		return err
+		return false, err
 	}
-	return s.Audit.Record(ctx, &tsunagari.AuditEvent{Action: tsunagari.AuditLotteryDraw, Outcome: tsunagari.OutcomeSuccess,
+	return true, s.Audit.Record(ctx, &tsunagari.AuditEvent{Action: tsunagari.AuditLotteryDraw, Outcome: tsunagari.OutcomeSuccess,
 		TargetType: "event", TargetID: e.ID, Detail: fmt.Sprintf("occurrence=%s seed=%016x", tsunagari.OccurrenceKey(ref.StartsAt), seed)})
 }
 

@@ -86,7 +86,9 @@ func (s *Service) logger() *slog.Logger {
 // PublishDue publishes whatever has closed and has no release yet: pulse
 // rounds, the quarters of every org (up to Backfill before the current
 // one, and not before the org existed) and programmes whose after-survey
-// has closed. It returns how many releases it published.
+// has closed. It returns how many releases it published. Several
+// processes may run it at once: each release is published by one of them,
+// and counted by that one only.
 func (s *Service) PublishDue(ctx context.Context) (int, error) {
 	now := s.now()
 	published := 0
@@ -96,11 +98,14 @@ func (s *Service) PublishDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("pulse rounds to publish: %w", err)
 	}
 	for _, r := range rounds {
-		if err := s.PublishPulse(ctx, r); err != nil {
+		ok, err := s.PublishPulse(ctx, r)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("pulse round %s: %w", r.ID, err))
 			continue
 		}
-		published++
+		if ok {
+			published++
+		}
 	}
 	orgs, err := s.Orgs.FindOrgs(ctx)
 	if err != nil {
@@ -145,10 +150,13 @@ func (s *Service) publishOrg(ctx context.Context, o *tsunagari.Org, now time.Tim
 		if have[q] {
 			continue
 		}
-		if err := s.PublishPeriod(ctx, o, q); err != nil {
+		ok, err := s.PublishPeriod(ctx, o, q)
+		if err != nil {
 			return published, fmt.Errorf("quarter %s: %w", q, err)
 		}
-		published++
+		if ok {
+			published++
+		}
 	}
 	progs, err := s.Programmes.FindProgrammes(ctx, o.ID)
 	if err != nil {
@@ -195,12 +203,13 @@ func frame() disclosure.Frame {
 	return disclosure.Frame{AgeBands: tsunagari.AgeBands, TenureBands: tsunagari.TenureBands, JobFamilies: tsunagari.JobFamilies}
 }
 
-// publish stores a document in the ledger. A subject published meanwhile
-// by another process is not an error.
-func (s *Service) publish(ctx context.Context, orgID string, kind tsunagari.ReleaseKind, subject string, k int, eps float64, doc any, audit []byte) error {
+// publish stores a document in the ledger and reports whether it did. A
+// subject published meanwhile by another process is not an error, and is
+// not published again.
+func (s *Service) publish(ctx context.Context, orgID string, kind tsunagari.ReleaseKind, subject string, k int, eps float64, doc any, audit []byte) (bool, error) {
 	body, err := disclosure.Marshal(doc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	r := &tsunagari.Release{OrgID: orgID, Kind: kind, Subject: subject, PublishedAt: s.now(), K: k, Epsilon: eps, Body: body}
 	if s.NewID != nil {
@@ -208,29 +217,30 @@ func (s *Service) publish(ctx context.Context, orgID string, kind tsunagari.Rele
 	}
 	err = s.Releases.PublishRelease(ctx, r, audit)
 	if errors.Is(err, tsunagari.ErrConflict) {
-		return nil
+		return false, nil // another process published it first
 	}
-	return err
+	return err == nil, err
 }
 
 // PublishPulse publishes a closed pulse round: the mean of each of the
-// instrument's dimensions by every breakdown of the menu.
-func (s *Service) PublishPulse(ctx context.Context, r *tsunagari.Round) error {
+// instrument's dimensions by every breakdown of the menu. It reports
+// whether it published: false if the round has a release already.
+func (s *Service) PublishPulse(ctx context.Context, r *tsunagari.Round) (bool, error) {
 	o, err := s.Orgs.FindOrgByID(ctx, r.OrgID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	in, err := s.Surveys.FindInstrument(ctx, r.InstrumentID, r.InstrumentVersion)
 	if err != nil {
-		return err
+		return false, err
 	}
 	pol, err := s.policy(ctx, o)
 	if err != nil {
-		return err
+		return false, err
 	}
 	tree, err := s.tree(ctx, o.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var dims []string
 	for _, d := range in.Dimensions {
@@ -254,40 +264,42 @@ func (s *Service) PublishPulse(ctx context.Context, r *tsunagari.Round) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	rel, audit := disclosure.Compute(tree, people, disclosure.Spec{Frame: frame(),
 		Stages: []disclosure.Stage{{ID: "respondents", Within: -1}}, Measures: dims}, pol)
 	doc := disclosure.PulseDocument{Round: r.ID, Instrument: in.ID, Labels: labels(in), OpensAt: r.OpensAt, ClosesAt: r.ClosesAt, Release: rel}
 	auditBody, err := disclosure.Marshal(audit.Known())
 	if err != nil {
-		return err
+		return false, err
 	}
 	return s.publish(ctx, o.ID, tsunagari.ReleasePulse, r.ID, pol.K, rel.Epsilon, doc, auditBody)
 }
 
 // PublishPeriod publishes a quarter of an org: the funnel at its end, the
-// themes and the words of the reflections of sessions during it.
-func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter string) error {
+// themes and the words of the reflections of sessions during it. It
+// reports whether it published: false if the quarter has a release
+// already.
+func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter string) (bool, error) {
 	from, to, ok := tsunagari.QuarterBounds(quarter)
 	if !ok {
-		return fmt.Errorf("not a quarter: %q", quarter)
+		return false, fmt.Errorf("not a quarter: %q", quarter)
 	}
 	if to.After(s.now()) {
-		return fmt.Errorf("quarter %s has not ended", quarter)
+		return false, fmt.Errorf("quarter %s has not ended", quarter)
 	}
 	pol, err := s.policy(ctx, o)
 	if err != nil {
-		return err
+		return false, err
 	}
 	tree, err := s.tree(ctx, o.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// The funnel, compared with what earlier quarters let be known.
 	audits, err := s.Releases.ReleaseAudits(ctx, o.ID, tsunagari.ReleasePeriod)
 	if err != nil {
-		return err
+		return false, err
 	}
 	previous := map[string]int{}
 	latest := ""
@@ -298,12 +310,12 @@ func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter s
 	}
 	if latest != "" {
 		if err := disclosure.Unmarshal(audits[latest], &previous); err != nil {
-			return fmt.Errorf("audit of %s: %w", latest, err)
+			return false, fmt.Errorf("audit of %s: %w", latest, err)
 		}
 	}
 	funnel, err := s.Insights.Funnel(ctx, o.ID, to.Add(-time.Second))
 	if err != nil {
-		return err
+		return false, err
 	}
 	// Registered people come first: the ledger admits groups in stage
 	// order, and when few invitations are pending, the invited are the
@@ -335,7 +347,7 @@ func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter s
 	if s.Themes != nil {
 		consulted, err := s.Themes.ConsultedThemes(ctx, o.ID, from, to)
 		if err != nil {
-			return err
+			return false, err
 		}
 		themeStages := []disclosure.Stage{{ID: "consulted", Within: -1}}
 		index := map[string]int{}
@@ -378,7 +390,7 @@ func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter s
 			return nil
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 		doc.Words = pol.Words(contributors, MaxWords)
 	}
@@ -389,7 +401,7 @@ func (s *Service) PublishPeriod(ctx context.Context, o *tsunagari.Org, quarter s
 	}
 	auditBody, err := disclosure.Marshal(previous)
 	if err != nil {
-		return err
+		return false, err
 	}
 	return s.publish(ctx, o.ID, tsunagari.ReleasePeriod, quarter, pol.K, eps, doc, auditBody)
 }
@@ -449,10 +461,7 @@ func (s *Service) PublishProgramme(ctx context.Context, o *tsunagari.Org, p *tsu
 	for i, d := range in.Dimensions {
 		doc.Effects = append(doc.Effects, pol.PairedEffect(d.ID, before[i], after[i], seed(p.ID, d.ID)))
 	}
-	if err := s.publish(ctx, o.ID, tsunagari.ReleaseProgramme, p.ID, pol.K, 0, doc, nil); err != nil {
-		return false, err
-	}
-	return true, nil
+	return s.publish(ctx, o.ID, tsunagari.ReleaseProgramme, p.ID, pol.K, 0, doc, nil)
 }
 
 // seed derives the bootstrap seed of one effect from what it is about,

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -38,40 +39,36 @@ type Sender struct {
 	Send func(ctx context.Context, m *tsunagari.Mail) error
 }
 
-// Run sends pending mail every interval until ctx ends.
-func (s *Sender) Run(ctx context.Context, interval time.Duration) {
-	if s.Send == nil {
-		s.Send = s.sendSMTP
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
-			s.Logger.ErrorContext(ctx, "send mail", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // maxAttempts is how often a message is tried before it is left for the
 // operator to look at.
 const maxAttempts = 5
 
-// Flush sends every pending message once.
+// ClaimFor is how long a sender holds a message it is sending. The
+// message is taken again once the claim lapses: if delivery failed, or
+// if its sender stopped before it could record the outcome.
+const ClaimFor = 10 * time.Minute
+
+// maxPerFlush bounds the messages one Flush sends.
+const maxPerFlush = 100
+
+// Flush sends pending messages, oldest first, each once. It claims every
+// message before sending it, so that several servers may flush one outbox
+// at the same time without sending a message twice.
 func (s *Sender) Flush(ctx context.Context) error {
-	pending, err := s.Outbox.FindMail(ctx, tsunagari.MailFilter{Unsent: true, Limit: 100})
-	if err != nil {
-		return err
+	send := s.Send
+	if send == nil {
+		send = s.sendSMTP
 	}
-	for _, m := range pending {
-		if m.Attempts >= maxAttempts {
-			continue
+	for range maxPerFlush {
+		now := s.Now().UTC()
+		m, err := s.Outbox.ClaimMail(ctx, tsunagari.MailClaim{Now: now, Until: now.Add(ClaimFor), MaxAttempts: maxAttempts})
+		if errors.Is(err, tsunagari.ErrNotFound) {
+			return nil
 		}
-		if err := s.Send(ctx, m); err != nil {
+		if err != nil {
+			return err
+		}
+		if err := send(ctx, m); err != nil {
 			s.Logger.WarnContext(ctx, "mail not delivered", "mail_id", m.ID, "kind", m.Kind, "err", err)
 			if err := s.Outbox.MarkMailFailed(ctx, m.ID, err.Error()); err != nil {
 				return err

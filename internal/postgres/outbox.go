@@ -114,3 +114,20 @@ func (s *OutboxStore) MarkMailFailed(ctx context.Context, id string, errText str
 		`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, errText))
 	return wrap("mark mail failed", err)
 }
+
+// ClaimMail claims the oldest message free to send. SKIP LOCKED passes
+// over a message another server is claiming at this instant; a message
+// whose claim commits meanwhile fails the recheck of the WHERE clause, so
+// no two servers ever claim one message.
+func (s *OutboxStore) ClaimMail(ctx context.Context, c tsunagari.MailClaim) (*tsunagari.Mail, error) {
+	m, err := scanMail(s.db.pool.QueryRow(ctx, `
+		UPDATE outbox SET claimed_until = $2
+		WHERE id = (
+			SELECT id FROM outbox
+			WHERE sent_at IS NULL AND attempts < $3 AND (claimed_until IS NULL OR claimed_until <= $1)
+			ORDER BY created_at, seq
+			LIMIT 1
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+prefixed("", mailColumns), c.Now, c.Until, c.MaxAttempts))
+	return m, wrap("claim mail", err)
+}

@@ -117,3 +117,31 @@ func (s *outboxStore) MarkMailFailed(ctx context.Context, id string, errText str
 	}
 	return checkAffected(res)
 }
+
+// ClaimMail claims the oldest message free to send, in one statement on
+// the one writer connection.
+func (s *outboxStore) ClaimMail(ctx context.Context, c tsunagari.MailClaim) (*tsunagari.Mail, error) {
+	rows, err := s.db.write.QueryContext(ctx, `
+		UPDATE outbox SET claimed_until = ?
+		WHERE id = (
+			SELECT id FROM outbox
+			WHERE sent_at IS NULL AND attempts < ? AND (claimed_until IS NULL OR claimed_until <= ?)
+			ORDER BY created_at, rowid
+			LIMIT 1)
+		RETURNING `+mailColumns, c.Until.Unix(), c.MaxAttempts, c.Now.Unix())
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+		return nil, tsunagari.ErrNotFound
+	}
+	m, err := scanMail(rows)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return m, translate(rows.Close())
+}

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,6 +294,99 @@ func testOutbox(t *testing.T, open func(t *testing.T) Backend) {
 		}
 		if m.SentAt == nil || !sameTime(*m.SentAt, at) || m.Body != "" || m.Attempts != 1 || m.LastError != "connection refused" {
 			t.Errorf("sent mail = %+v; want SentAt %v, body erased, 1 attempt with its error", m, at)
+		}
+	}
+}
+
+// testOutboxClaims checks that a claim takes the oldest message free to
+// send, that a claimed, sent or given-up message is not claimed again
+// until the claim lapses, and that senders claiming at the same time never
+// share a message.
+func testOutboxClaims(t *testing.T, open func(t *testing.T) Backend) {
+	ctx := context.Background()
+	s := open(t).Stores()
+	var ids []string
+	for i := range 4 {
+		m := &tsunagari.Mail{To: "m@example.jp", Subject: "件名", Body: "本文", Kind: "reminder",
+			CreatedAt: t0.Add(time.Duration(i) * time.Minute)}
+		if err := s.Outbox.EnqueueMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	now := t0.Add(time.Hour)
+	claim := func(at time.Time) (*tsunagari.Mail, error) {
+		return s.Outbox.ClaimMail(ctx, tsunagari.MailClaim{Now: at, Until: at.Add(10 * time.Minute), MaxAttempts: 2})
+	}
+	for i, want := range ids {
+		m, err := claim(now)
+		if err != nil || m.ID != want || m.Body != "本文" {
+			t.Fatalf("claim %d = %+v, %v; want message %d with its body", i, m, err, i)
+		}
+	}
+	if m, err := claim(now.Add(time.Minute)); !errors.Is(err, tsunagari.ErrNotFound) {
+		t.Fatalf("claim while all are claimed = %+v, %v; want ErrNotFound", m, err)
+	}
+	// Message 0 is sent; message 1 fails twice, which is as often as it
+	// may; message 2 fails once.
+	if err := s.Outbox.MarkMailSent(ctx, ids[0], now); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ids[1], ids[1], ids[2]} {
+		if err := s.Outbox.MarkMailFailed(ctx, id, "451 try again later"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err := claim(now.Add(5 * time.Minute)); !errors.Is(err, tsunagari.ErrNotFound) {
+		t.Fatalf("claim before the claims lapse = %+v, %v; want ErrNotFound: a failed message waits for its claim", m, err)
+	}
+	later := now.Add(10 * time.Minute)
+	for _, want := range []string{ids[2], ids[3]} {
+		if m, err := claim(later); err != nil || m.ID != want {
+			t.Fatalf("claim after the claims lapsed = %+v, %v; want %s", m, err, want)
+		}
+	}
+	if m, err := claim(later); !errors.Is(err, tsunagari.ErrNotFound) {
+		t.Fatalf("claim of a sent or given-up message = %+v, %v; want ErrNotFound", m, err)
+	}
+
+	// Eight senders claim 40 new messages at once: each is claimed once.
+	for i := range 40 {
+		if err := s.Outbox.EnqueueMail(ctx, &tsunagari.Mail{To: fmt.Sprintf("r%d@example.jp", i), Subject: "件名", Body: "本文",
+			Kind: "reminder", CreatedAt: later}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := later.Add(time.Hour)
+	var (
+		mu      sync.Mutex
+		claimed = map[string]int{}
+		wg      sync.WaitGroup
+	)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				m, err := claim(at)
+				if errors.Is(err, tsunagari.ErrNotFound) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				claimed[m.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != 42 { // the 40, and messages 2 and 3 whose claims lapsed again
+		t.Errorf("concurrent senders claimed %d messages, want 42", len(claimed))
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("message %s claimed %d times, want once", id, n)
 		}
 	}
 }

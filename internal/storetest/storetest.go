@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Orgs", func(t *testing.T) { testOrgs(t, open) })
 	t.Run("Invitations", func(t *testing.T) { testInvitations(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("OutboxClaims", func(t *testing.T) { testOutboxClaims(t, open) })
 	t.Run("Surveys", func(t *testing.T) { testSurveys(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("MFA", func(t *testing.T) { testMFA(t, open) })
