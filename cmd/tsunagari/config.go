@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -21,9 +22,12 @@ type Config struct {
 	SMTPUser      string
 	SMTPPassword  string
 	MetricsToken  string
-	LogLevel      string
-	LogFormat     string
-	ShutdownGrace time.Duration
+	// TrustedProxies are the load balancers in front of the server, whose
+	// X-Forwarded-For names the client (--trusted-proxies).
+	TrustedProxies []netip.Prefix
+	LogLevel       string
+	LogFormat      string
+	ShutdownGrace  time.Duration
 	// SecretKeyFile names a file holding the server's secret key, which
 	// seals two-step sign-in secrets; SecretKey is the key itself, read
 	// from TSUNAGARI_SECRET_KEY only (never a flag, which ps would show).
@@ -99,12 +103,18 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "SMTP user name")
 	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "SMTP password")
 	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics; without it only loopback clients may read metrics")
+	var proxies string
+	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of the load balancers in front of the server; their X-Forwarded-For names the client")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long to let requests finish at shutdown")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key (32 random bytes in base64) that encrypts two-step sign-in secrets and consultation records; or set TSUNAGARI_SECRET_KEY")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
+	}
+	var err error
+	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
+		return usageError{fmt.Errorf("--trusted-proxies: %w", err)}
 	}
 	c.SecretKey = getenv("TSUNAGARI_SECRET_KEY")
 	c.PreviousSecretKeys = getenv("TSUNAGARI_PREVIOUS_SECRET_KEYS")
@@ -117,4 +127,26 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return usageError{err}
 	}
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDR
+// ranges; an address alone is a range of one.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

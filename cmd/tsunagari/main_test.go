@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestParseFlagsDefaults(t *testing.T) {
 	if err := m.ParseFlags(nil, env(nil)); err != nil {
 		t.Fatal(err)
 	}
-	if m.Config != defaultConfig {
+	if !reflect.DeepEqual(m.Config, defaultConfig) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", m.Config, defaultConfig)
 	}
 }
@@ -57,6 +58,8 @@ var serveSettings = []struct {
 	{"log-format", "json", "LogFormat", "json"},
 	{"shutdown-grace", "3s", "ShutdownGrace", 3 * time.Second},
 	{"secret-key-file", "/etc/tsunagari/secret.key", "SecretKeyFile", "/etc/tsunagari/secret.key"},
+	{"trusted-proxies", "10.0.0.0/8, 192.0.2.7", "TrustedProxies",
+		[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}},
 }
 
 func TestParseFlagsEnv(t *testing.T) {
@@ -82,13 +85,13 @@ func TestParseFlagsEnv(t *testing.T) {
 				t.Fatalf("%s=%s: %v", name, s.value, err)
 			}
 			got := reflect.ValueOf(m.Config).FieldByName(s.field).Interface()
-			if got != s.want {
+			if !reflect.DeepEqual(got, s.want) {
 				t.Errorf("%s=%s: Config.%s = %v, want %v", name, s.value, s.field, got, s.want)
 			}
 			// Nothing else changes.
 			want := defaultConfig
 			reflect.ValueOf(&want).Elem().FieldByName(s.field).Set(reflect.ValueOf(s.want))
-			if m.Config != want {
+			if !reflect.DeepEqual(m.Config, want) {
 				t.Errorf("%s=%s:\n got %+v\nwant %+v", name, s.value, m.Config, want)
 			}
 
@@ -97,7 +100,7 @@ func TestParseFlagsEnv(t *testing.T) {
 			if err := f.ParseFlags([]string{"--" + s.flag + "=" + s.value}, env(nil)); err != nil {
 				t.Fatalf("--%s=%s: %v", s.flag, s.value, err)
 			}
-			if f.Config != m.Config {
+			if !reflect.DeepEqual(f.Config, m.Config) {
 				t.Errorf("--%s=%s gives %+v; %s gives %+v", s.flag, s.value, f.Config, name, m.Config)
 			}
 		})
@@ -126,7 +129,7 @@ func TestParseFlagsExplicitWins(t *testing.T) {
 	// Variables of flags not given still apply.
 	want.BaseURL = "https://env.example"
 	want.Seed = 7
-	if m.Config != want {
+	if !reflect.DeepEqual(m.Config, want) {
 		t.Errorf("ParseFlags(%q) with %v:\n got %+v\nwant %+v", args, vars, m.Config, want)
 	}
 }
@@ -144,6 +147,7 @@ func TestParseFlagsUsageErrors(t *testing.T) {
 		{"log level variable", nil, map[string]string{"TSUNAGARI_LOG_LEVEL": "loud"}, "loud"},
 		{"log format variable", nil, map[string]string{"TSUNAGARI_LOG_FORMAT": "xml"}, "xml"},
 		{"log format flag", []string{"--log-format", "yaml"}, nil, "yaml"},
+		{"trusted proxy that is not an address", []string{"--trusted-proxies", "10.0.0.0/8,lb.internal"}, nil, "lb.internal"},
 		{"int flag", []string{"--seed", "x"}, nil, "seed"},
 		{"duration flag", []string{"--shutdown-grace", "soon"}, nil, "shutdown-grace"},
 		{"unknown flag", []string{"--port", "80"}, nil, "port"},

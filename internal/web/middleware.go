@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -188,4 +189,50 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// realClient makes r.RemoteAddr the address of the client behind the
+// trusted proxies, when the request comes from one: the rightmost address
+// of X-Forwarded-For that is not a trusted proxy, each proxy having added
+// the address it was reached from. Addresses left of it were written by
+// the client and are ignored. A request from any other address keeps its
+// connection's address, whatever headers it carries.
+func (s *Server) realClient(next http.Handler) http.Handler {
+	if len(s.TrustedProxies) == 0 {
+		return next
+	}
+	trusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range s.TrustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !trusted(peer.Addr()) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var hops []string
+		for _, h := range r.Header.Values("X-Forwarded-For") {
+			hops = append(hops, strings.Split(h, ",")...)
+		}
+		from := peer.Addr()
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a malformed hop: trust nothing further left
+			}
+			from = a.Unmap()
+			if !trusted(from) {
+				break
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.RemoteAddr = netip.AddrPortFrom(from, 0).String()
+		next.ServeHTTP(w, r2)
+	})
 }

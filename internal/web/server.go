@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -73,6 +74,11 @@ type Server struct {
 	// MetricsToken, if set, is the bearer token a Prometheus scraper must
 	// send; without it, /metrics answers loopback clients only.
 	MetricsToken string
+	// TrustedProxies are the load balancers and proxies in front of the
+	// server. A request that comes from one of them is taken to be from
+	// the rightmost address of its X-Forwarded-For that is not one of
+	// them; from anywhere else, forwarding headers are ignored.
+	TrustedProxies []netip.Prefix
 
 	// Shortlist proposes consultants; Journey keeps the member's career
 	// inventory and timeline.
@@ -123,7 +129,7 @@ func New(s *Server) (*Server, error) {
 	s.patterns = mux.patterns
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(refuseNUL(cop.Handler(mux))))))
+	s.handler = s.realClient(s.withRequestID(s.withLogging(s.withRecover(s.withHeaders(refuseNUL(cop.Handler(mux)))))))
 	return s, nil
 }
 

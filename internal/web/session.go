@@ -107,8 +107,8 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 }
 
 // client describes the sender of r for sign-in throttling and sessions.
-// The server trusts no forwarding header: behind a proxy, configure the
-// proxy to set the real address.
+// Behind trusted proxies, realClient has put the sender's address into
+// r.RemoteAddr.
 func client(r *http.Request) auth.Client {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
