@@ -160,7 +160,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		anchor, am, ratio := "—", "—", "—"
 		if r.anchor != "" {
 			anchor, am = r.anchor, r.format(r.anchorMedian)
-			ratio = fmt.Sprintf("%.2f", r.median/r.anchorMedian)
+			ratio = num(r.median / r.anchorMedian)
 		}
 		p99 := "—"
 		if r.p99 > 0 {
@@ -184,9 +184,12 @@ type benchRow struct {
 
 func (r benchRow) format(v float64) string { return num(v) + " " + r.unit }
 
-// num writes v with three or four significant digits and no exponent.
+// num writes v with three or four significant digits, and without an
+// exponent from 0.001 up.
 func num(v float64) string {
 	switch {
+	case v > 0 && v < 0.001:
+		return strconv.FormatFloat(v, 'g', 3, 64)
 	case v >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 10:

@@ -59,7 +59,9 @@ func TestCommunitiesInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("community-search")),
 		chromedp.SendKeys(chromedp.ID("q"), "新潟"),
 		chromedp.Click(chromedp.ID("search-button")),
-		chromedp.WaitVisible(chromedp.ID("results")),
+		// The directory lists communities before any search too: wait for
+		// the list of this search.
+		chromedp.WaitVisible(chromedp.CSS(`#results[data-query="新潟"]`)),
 		screenshot("communities-search"),
 	)
 	if got := text("results"); !strings.Contains(got, "にいがた県人会 in 東京（SNS）") || !strings.Contains(got, "新潟Uターン・地域しごと勉強会") {
