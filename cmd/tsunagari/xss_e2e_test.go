@@ -265,13 +265,19 @@ func (r *renderer) render(html string) (verdict, int64, int64, error) {
 	if _, err := chromedp.Call(ctx, page.SetDocumentContent, page.SetDocumentContentParams{FrameID: r.frame, HTML: html}); err != nil {
 		return verdict{}, 0, 0, err
 	}
-	// A turn of the event loop lets onerror, onload and autofocus fire.
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](`new Promise(done => setTimeout(() => done({
-		marked: document.querySelectorAll("[data-xss]").length,
-		ran: !!window.__xss,
-		text: document.body ? document.body.innerText + "\n" +
-			[...document.querySelectorAll("input, textarea, option")].map(e => e.value + " " + e.textContent).join("\n") : ""
-	}), 10))`, chromedp.EvalAwaitPromise))
+	// The document is parsed only once its stylesheet has loaded, which
+	// the first page takes a while for; then a turn of the event loop
+	// lets onerror, onload and autofocus fire.
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](`new Promise(done => {
+		const look = () => done({
+			marked: document.querySelectorAll("[data-xss]").length,
+			ran: !!window.__xss,
+			text: document.body ? document.body.innerText + "\n" +
+				[...document.querySelectorAll("input, textarea, option")].map(e => e.value + " " + e.textContent).join("\n") : ""
+		});
+		const parsed = () => document.readyState === "loading" ? setTimeout(parsed, 5) : setTimeout(look, 10);
+		parsed();
+	})`, chromedp.EvalAwaitPromise))
 	return v, r.dialogs.Load() - d0, r.violations.Load() - v0, err
 }
 
@@ -329,6 +335,9 @@ func TestBrowserXSS(t *testing.T) {
 					v, dialogs, violations, err := r.render(pg.html)
 					if err != nil {
 						t.Fatalf("%s: %v", pg.what, err)
+					}
+					if strings.TrimSpace(v.Text) == "" {
+						t.Errorf("payload %d in %s: %s: the page has no text; it was not looked at", i+1, c.field, pg.what)
 					}
 					if v.Marked > 0 || v.Ran || dialogs > 0 || violations > 0 {
 						t.Errorf("payload %d %q in %s: %s: %d injected elements, script ran %v, %d dialogs, %d CSP violations",
