@@ -293,7 +293,8 @@ var xssCases = []xssCase{
 		v.Set("message", p)
 		id := x.consultantID
 		return []xssPage{x.postForm(x.consultant, "/consultant/profile", v), x.get(x.member, "/consultants/"+id),
-			x.get(x.member, "/shortlist/"+id), x.get(x.client, "/bookings/"+x.booking), x.get(x.client, "/bookings"),
+			x.get(x.member, "/shortlist/"+id), x.get(x.member, "/shortlist/search?q="+url.QueryEscape(p)),
+			x.get(x.client, "/bookings/"+x.booking), x.get(x.client, "/bookings"),
 			x.get(x.op, "/operator/consultants")}
 	}},
 	{"consultant's note", false, func(x *xssEnv, p string) []xssPage {
