@@ -331,7 +331,22 @@ var xssCases = []xssCase{
 		today := time.Now().In(tsunagari.Tokyo)
 		v := url.Values{"kind": {"training"}, "name": {p}, "description": {p}, "startsOn": {today.Format(time.DateOnly)},
 			"endsOn": {today.AddDate(0, 1, 0).Format(time.DateOnly)}}
-		return []xssPage{x.postForm(x.hr, "/hr/programmes", v), x.get(x.member, "/programmes")}
+		pages := []xssPage{x.postForm(x.hr, "/hr/programmes", v), x.get(x.member, "/programmes")}
+		ctx, stores := context.Background(), x.m.db.Stores()
+		hr, err := stores.Accounts.FindAccountByEmail(ctx, "hr@tsunagari.example")
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		ps, err := stores.Programmes.FindProgrammes(ctx, hr.OrgID())
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		for _, pr := range ps {
+			if pr.Name == strings.TrimSpace(p) {
+				pages = append(pages, x.get(x.hr, "/hr/programmes/"+pr.ID+"/effect"))
+			}
+		}
+		return pages
 	}},
 	{"authored instrument title and item text", false, func(x *xssEnv, p string) []xssPage {
 		x.n++
