@@ -15,8 +15,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -52,9 +54,11 @@ type crashDB interface {
 // ledger is what the server acknowledged, which must survive any crash.
 type ledger struct {
 	mu       sync.Mutex
-	accounts map[string]string // email of each sign-up
-	personal map[string]int    // email → personal answers acknowledged
-	pooled   map[string]bool   // email → anonymous answer acknowledged
+	accounts map[string]string               // email of each sign-up
+	personal map[string]int                  // email → personal answers acknowledged
+	pooled   map[string]bool                 // email → anonymous answer acknowledged
+	rsvps    map[string]tsunagari.RSVPStatus // RSVP ID → the status it was acknowledged with
+	bookings map[string]string               // booking ID → the member's email
 	writes   int
 }
 
@@ -66,8 +70,7 @@ func (l *ledger) ack(f func()) {
 }
 
 // crashWorkload is one kind of write the clients make, and the check that
-// every acknowledged one survived. Bookings and RSVPs join as workloads
-// of their own.
+// every acknowledged one survived.
 type crashWorkload struct {
 	name  string
 	check func(t *testing.T, db crashDB, l *ledger, fx *crashFixture) int // returns the writes it checked
@@ -77,7 +80,18 @@ type crashWorkload struct {
 type crashFixture struct {
 	standing, anonymous string   // round IDs
 	items               []string // the five powers' items
+	// events have a few seats each and a waitlist; consultants, by
+	// account ID, take sessions of an hour at any hour and confirm them
+	// at once.
+	events      []string
+	consultants map[string]string // account ID → email
 }
+
+// Seats of each event of the crash test, and how many events there are.
+const (
+	crashSeats  = 3
+	crashEvents = 60
+)
 
 var crashWorkloads = []crashWorkload{
 	{"sign-ups", func(t *testing.T, db crashDB, l *ledger, _ *crashFixture) int {
@@ -148,6 +162,123 @@ var crashWorkloads = []crashWorkload{
 		}
 		return len(l.pooled)
 	}},
+	{"RSVPs", func(t *testing.T, db crashDB, l *ledger, fx *crashFixture) int {
+		ctx := context.Background()
+		ev := db.Stores().Events
+		stored := map[string]tsunagari.RSVPStatus{}
+		for _, id := range fx.events {
+			rs, err := ev.FindRSVPs(ctx, tsunagari.RSVPFilter{EventID: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each occurrence's count of seats taken agrees with the RSVPs
+			// holding one and never passes the seats there are; each RSVP
+			// has a place in the queue of its own.
+			confirmed, seqs := map[int64]int{}, map[int64]map[int]bool{}
+			for _, r := range rs {
+				stored[r.ID] = r.Status
+				at := r.StartsAt.Unix()
+				if r.Status == tsunagari.RSVPConfirmed {
+					confirmed[at]++
+				}
+				if seqs[at] == nil {
+					seqs[at] = map[int]bool{}
+				}
+				if seqs[at][r.Seq] {
+					t.Errorf("event %s: two RSVPs have place %d in the queue", id, r.Seq)
+				}
+				seqs[at][r.Seq] = true
+			}
+			occs, err := ev.FindOccurrences(ctx, id, time.Time{}, time.Now().AddDate(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range occs {
+				at := o.StartsAt.Unix()
+				if o.Confirmed != confirmed[at] || o.Confirmed > o.Capacity {
+					t.Errorf("event %s: %d seats taken by its count, %d RSVPs hold one, of %d seats", id, o.Confirmed, confirmed[at], o.Capacity)
+				}
+				delete(confirmed, at)
+			}
+			for at, n := range confirmed {
+				t.Errorf("event %s: %d RSVPs hold a seat at %v, which has no occurrence", id, n, time.Unix(at, 0))
+			}
+		}
+		// Nobody cancels, so every acknowledged RSVP keeps its status.
+		for id, acked := range l.rsvps {
+			switch got, ok := stored[id]; {
+			case !ok:
+				t.Errorf("the acknowledged RSVP %s is lost", id)
+			case got != acked:
+				t.Errorf("RSVP %s is %s; it was acknowledged as %s", id, got, acked)
+			}
+		}
+		return len(l.rsvps)
+	}},
+	{"bookings", func(t *testing.T, db crashDB, l *ledger, fx *crashFixture) int {
+		ctx := context.Background()
+		st := db.Stores()
+		// The confirmations sent, by booking and address.
+		ms, err := st.Outbox.FindMail(ctx, tsunagari.MailFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mailed := map[string]map[string]bool{}
+		for _, m := range ms {
+			_, id, ok := strings.Cut(m.Body, "/bookings/")
+			if m.Kind != "booking_booked" || !ok {
+				continue
+			}
+			id = id[:min(len(id), len(tsunagari.NewID()))]
+			if mailed[id] == nil {
+				mailed[id] = map[string]bool{}
+			}
+			mailed[id][m.To] = true
+		}
+		accounts, _, err := st.Accounts.FindAccounts(ctx, tsunagari.AccountFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		emails := map[string]string{} // account ID → email
+		for _, a := range accounts {
+			emails[a.ID] = a.Email
+		}
+		// Every booking there, acknowledged or not, came with both
+		// confirmations; no two confirmed sessions of one consultant
+		// overlap.
+		stored := map[string]*tsunagari.Booking{}
+		for cid, cemail := range fx.consultants {
+			bs, err := st.Consultation.FindBookings(ctx, tsunagari.BookingFilter{ConsultantID: cid})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bs {
+				stored[b.ID] = b
+				if email := emails[b.MemberID]; !mailed[b.ID][email] || !mailed[b.ID][cemail] {
+					t.Errorf("booking %s is half there: confirmation to the member %v, to the consultant %v",
+						b.ID, mailed[b.ID][email], mailed[b.ID][cemail])
+				}
+			}
+			bs = slices.DeleteFunc(bs, func(b *tsunagari.Booking) bool { return b.Status != tsunagari.BookingConfirmed })
+			slices.SortFunc(bs, func(a, b *tsunagari.Booking) int { return a.Start.Compare(b.Start) })
+			for i := 1; i < len(bs); i++ {
+				if bs[i].Start.Before(bs[i-1].End) {
+					t.Errorf("consultant %s: confirmed bookings %s and %s overlap", cid, bs[i-1].ID, bs[i].ID)
+				}
+			}
+		}
+		for id, email := range l.bookings {
+			switch b := stored[id]; {
+			case b == nil:
+				t.Errorf("the acknowledged booking %s is lost", id)
+			case b.Status != tsunagari.BookingConfirmed:
+				t.Errorf("booking %s is %s; it was acknowledged as confirmed", id, b.Status)
+			case emails[b.MemberID] != email:
+				t.Errorf("booking %s is %s's; it was acknowledged to %s", id, emails[b.MemberID], email)
+			}
+		}
+		return len(l.bookings)
+	}},
 }
 
 // crashMember is a member the clients write as; their session survives
@@ -155,6 +286,7 @@ var crashWorkloads = []crashWorkload{
 type crashMember struct {
 	email string
 	c     *http.Client
+	asked atomic.Int32 // events asked at for a seat, in the order of fx.events
 }
 
 // post sends a JSON request and returns the status, or an error when the
@@ -209,6 +341,69 @@ func answer(base string, m *crashMember, fx *crashFixture, l *ledger) {
 	}
 }
 
+// postJSON is post that also decodes the answer into out.
+func (m *crashMember) postJSON(base, path string, body, out any) (int, error) {
+	b, _ := json.Marshal(body)
+	res, err := m.c.Post(base+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil && res.StatusCode < 300 {
+		return 0, err // cut off mid-answer: not acknowledged
+	}
+	return res.StatusCode, nil
+}
+
+// rsvp has m ask for a seat at the events they have not asked at yet,
+// one after another, until there is none left or the server goes away.
+func rsvp(base string, m *crashMember, fx *crashFixture, l *ledger) {
+	for {
+		n := int(m.asked.Add(1)) - 1
+		if n >= len(fx.events) {
+			return
+		}
+		var r struct {
+			ID     string               `json:"id"`
+			Status tsunagari.RSVPStatus `json:"status"`
+		}
+		status, err := m.postJSON(base, "/api/v1/events/"+fx.events[n]+"/rsvp", map[string]any{}, &r)
+		if err != nil {
+			return
+		}
+		if status == http.StatusCreated {
+			l.ack(func() { l.rsvps[r.ID] = r.Status })
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// book has m book a session at a random hour with a random consultant
+// again and again, until the server goes away. Hours already taken are
+// refused.
+func book(base string, m *crashMember, fx *crashFixture, l *ledger) {
+	var ids []string
+	for id := range fx.consultants {
+		ids = append(ids, id)
+	}
+	for {
+		start := time.Now().Add(3*time.Hour + time.Duration(rand.IntN(50*24))*time.Hour).UTC().Truncate(time.Hour)
+		var b struct {
+			ID     string                  `json:"id"`
+			Status tsunagari.BookingStatus `json:"status"`
+		}
+		status, err := m.postJSON(base, "/api/v1/bookings", map[string]any{"consultantId": ids[rand.IntN(len(ids))],
+			"start": start.Format(time.RFC3339), "themes": []string{"job_change"}}, &b)
+		if err != nil {
+			return
+		}
+		if status == http.StatusCreated {
+			l.ack(func() { l.bookings[b.ID] = m.email })
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
 // server is one run of the binary.
 type server struct {
 	cmd  *exec.Cmd
@@ -253,6 +448,70 @@ func startBinary(t *testing.T, bin, dsn, key string) *server {
 func (s *server) kill() {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.cmd.Wait()
+}
+
+// crashPeople sets up what the clients ask for seats at and book: an
+// organiser's community with events of a few seats and a waitlist, and
+// verified consultants who take a session at any hour and confirm it at
+// once.
+func crashPeople(t *testing.T, db crashDB, fx *crashFixture) {
+	t.Helper()
+	ctx, st, now := context.Background(), db.Stores(), time.Now()
+	account := func(email string, role tsunagari.Role) *tsunagari.Account {
+		a := &tsunagari.Account{Email: email, Name: "クラッシュ 試験", Roles: []tsunagari.Role{tsunagari.RoleMember, role},
+			PasswordChangedAt: now}
+		if err := st.Accounts.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	lead, op := account("crash-organiser@example.jp", tsunagari.RoleOrganiser), account("crash-operator@example.jp", tsunagari.RoleOperator)
+	c := &tsunagari.Community{Kind: tsunagari.CommunityOccupational, Name: "クラッシュ試験の勉強会", Purpose: "席の取り合いを試す",
+		Online: true, Languages: []string{"ja"}, JoinPolicy: tsunagari.JoinOpen, Tags: []string{},
+		Styles: []tsunagari.ActivityStyle{tsunagari.StyleEvents}, Traits: []tsunagari.Trait{tsunagari.TraitFreeExit},
+		Organisers: []tsunagari.Organiser{{AccountID: lead.ID, Role: tsunagari.CommunityOrganiser}}}
+	if err := st.Communities.CreateCommunity(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := range crashEvents {
+		start := now.AddDate(0, 1, 0).Add(time.Duration(i) * time.Hour).Truncate(time.Minute)
+		e := &tsunagari.Event{CommunityID: c.ID, Title: fmt.Sprintf("勉強会 %d", i+1), StartsAt: start, EndsAt: start.Add(time.Hour),
+			Online: true, Capacity: crashSeats, Waitlist: true, CreatedBy: lead.ID}
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Events.CreateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		fx.events = append(fx.events, e.ID)
+	}
+	fx.consultants = map[string]string{}
+	for i := range 3 {
+		a := account(fmt.Sprintf("crash-consultant-%d@example.jp", i), tsunagari.RoleConsultant)
+		p := &tsunagari.Consultant{AccountID: a.ID, DisplayName: fmt.Sprintf("相談 員%d", i), RegistrationNumber: fmt.Sprintf("1234567%d", i),
+			YearsOfPractice: 10, Industries: []string{"manufacturing"}, JobFamilies: []string{"hr"}, Themes: []string{"job_change"},
+			Languages: []string{"ja"}, Online: true, AutoAccept: true, CreatedAt: now, UpdatedAt: now}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Consultation.SaveConsultant(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Consultation.VerifyConsultant(ctx, a.ID, op.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		av := &tsunagari.Availability{ConsultantID: a.ID, SessionMinutes: 60, WeeklyMax: tsunagari.MaxWeeklyMax, UpdatedAt: now}
+		for d := range 7 {
+			av.Weekly = append(av.Weekly, tsunagari.WeeklyWindow{Weekday: time.Weekday(d), Window: tsunagari.Window{Start: 0, End: 24 * 60}})
+		}
+		if err := av.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Consultation.SaveAvailability(ctx, av); err != nil {
+			t.Fatal(err)
+		}
+		fx.consultants[a.ID] = a.Email
+	}
 }
 
 func TestCrashRecovery(t *testing.T) {
@@ -323,9 +582,11 @@ func TestCrashRecovery(t *testing.T) {
 				t.Fatal(err)
 			}
 			fx.anonymous = r.ID
+			crashPeople(t, db, fx)
 			db.Close()
 
-			l := &ledger{accounts: map[string]string{}, personal: map[string]int{}, pooled: map[string]bool{}}
+			l := &ledger{accounts: map[string]string{}, personal: map[string]int{}, pooled: map[string]bool{},
+				rsvps: map[string]tsunagari.RSVPStatus{}, bookings: map[string]string{}}
 			var members []*crashMember
 			var mu sync.Mutex
 			// Members who signed up before the crashes begin: their sessions
@@ -346,7 +607,7 @@ func TestCrashRecovery(t *testing.T) {
 				s := startBinary(t, bin, dsn, key)
 				var wg sync.WaitGroup
 				// Two new members sign up, answer anonymously and keep
-				// answering; three who signed up before keep answering too.
+				// answering.
 				for n := range 2 {
 					wg.Go(func() {
 						if m := signUp(s.base, trial*10+n, fx, l); m != nil {
@@ -357,10 +618,22 @@ func TestCrashRecovery(t *testing.T) {
 						}
 					})
 				}
+				// Three who signed up before keep answering, two ask for
+				// seats at the events they have not asked at yet, and two
+				// book sessions.
 				mu.Lock()
 				for range 3 {
 					m := members[rand.IntN(len(members))]
 					wg.Go(func() { answer(s.base, m, fx, l) })
+				}
+				asking := slices.DeleteFunc(slices.Clone(members), func(m *crashMember) bool { return int(m.asked.Load()) >= len(fx.events) })
+				for range min(2, len(asking)) {
+					m := asking[rand.IntN(len(asking))]
+					wg.Go(func() { rsvp(s.base, m, fx, l) })
+				}
+				for range 2 {
+					m := members[rand.IntN(len(members))]
+					wg.Go(func() { book(s.base, m, fx, l) })
 				}
 				mu.Unlock()
 				// Most kills come within 800 ms; one in four later, up to 3 s,

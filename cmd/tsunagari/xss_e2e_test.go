@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -76,6 +78,7 @@ var xssPayloads = []string{
 type xssPage struct {
 	what string
 	html string
+	path string // the page's path, when it was fetched with GET
 }
 
 // xssEnv is the demo server and a signed-in client per role.
@@ -85,6 +88,16 @@ type xssEnv struct {
 	base                    string
 	visitor, member, hr, op *http.Client
 	reflection              *tsunagari.Round
+
+	// The organiser runs community. The consultant held booking, a past
+	// session, with client, and has upcoming, a session ahead, with
+	// sharer, who shares their career inventory for it.
+	organiser, consultant, client, sharer *http.Client
+	community, booking, upcoming          string
+	consultantID                          string
+	profile                               url.Values // the consultant's profile form as it was
+	shared                                bool       // sharer has shared their inventory
+	n                                     int        // numbers what a case creates
 }
 
 func (x *xssEnv) get(c *http.Client, path string) xssPage {
@@ -98,7 +111,7 @@ func (x *xssEnv) get(c *http.Client, path string) xssPage {
 	if res.StatusCode >= 500 {
 		x.t.Errorf("GET %s = %d", path, res.StatusCode)
 	}
-	return xssPage{what: "GET " + path, html: string(b)}
+	return xssPage{what: "GET " + path, html: string(b), path: path}
 }
 
 // post sends a form and returns the page it answered with, following a
@@ -125,6 +138,48 @@ func (x *xssEnv) post(c *http.Client, path, contentType string, body io.Reader) 
 func (x *xssEnv) postForm(c *http.Client, path string, v url.Values) xssPage {
 	x.t.Helper()
 	return x.post(c, path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+}
+
+// create sends a form that makes something: a community, an event, a
+// project. It returns the pages it answered with and the path of what it
+// made, or "" when the form was refused. A payload longer than a field
+// may be is refused with the form shown again; then shorten, when given,
+// changes the form and it is sent once more, so that the other fields
+// still reach the pages that show them.
+func (x *xssEnv) create(c *http.Client, path string, v url.Values, made string, shorten func(url.Values)) ([]xssPage, string) {
+	x.t.Helper()
+	pg := x.postForm(c, path, v)
+	pages := []xssPage{pg}
+	if !strings.HasPrefix(pg.path, made) && shorten != nil {
+		shorten(v)
+		pg = x.postForm(c, path, v)
+		pages = append(pages, pg)
+	}
+	if !strings.HasPrefix(pg.path, made) {
+		return pages, ""
+	}
+	return pages, pg.path
+}
+
+// newCommunity has the organiser start an NPO, which may hold events and
+// pro-bono projects, and returns its ID.
+func (x *xssEnv) newCommunity() string {
+	x.t.Helper()
+	_, made := x.create(x.organiser, "/communities", url.Values{"kind": {"npo"}, "name": {"XSS試験のNPO"},
+		"purpose": {"プロボノ案件とイベントを開く"}, "online": {"1"}, "languages": {"ja"}, "joinPolicy": {"open"},
+		"monthlyFee": {"0"}, "hoursPerMonth": {"2"}}, "/communities/", nil)
+	if made == "" {
+		x.t.Fatal("the organiser could not start a community")
+	}
+	return strings.TrimPrefix(made, "/communities/")
+}
+
+// probonoForm is the form of a pro-bono project whose texts are all p.
+func probonoForm(p string) url.Values {
+	answer := time.Now().AddDate(0, 0, 10).In(tsunagari.Tokyo)
+	return url.Values{"title": {p}, "deliverable": {p}, "description": {p}, "roleName1": {p}, "roleSkills1": {"Go"},
+		"teamSize": {"3"}, "hoursPerWeek": {"5"}, "durationMonths": {"3"},
+		"startsOn": {answer.AddDate(0, 0, 20).Format(time.DateOnly)}, "answerBy": {answer.Format(time.DateOnly)}}
 }
 
 // xssCase is one text field: how a person fills it in, and the pages that
@@ -188,6 +243,134 @@ var xssCases = []xssCase{
 			x.postForm(x.member, path, url.Values{"note": {p}, "mood": {"4"}}),
 			x.get(x.member, "/settings/data"),
 		}
+	}},
+	{"community name, purpose, description and tags", false, func(x *xssEnv, p string) []xssPage {
+		v := url.Values{"kind": {"occupational"}, "name": {p}, "purpose": {p}, "description": {p}, "tags": {p}, "online": {"1"},
+			"languages": {"ja"}, "joinPolicy": {"open"}, "monthlyFee": {"0"}, "hoursPerMonth": {"2"}}
+		pages, made := x.create(x.organiser, "/communities", v, "/communities/", func(v url.Values) { v.Del("tags") })
+		if made != "" {
+			pages = append(pages, x.get(x.member, made), x.get(x.organiser, made+"/edit"), x.get(x.organiser, made+"/members"))
+		}
+		return append(pages, x.get(x.member, "/communities?q="+url.QueryEscape(p)), x.get(x.organiser, "/communities/mine"))
+	}},
+	{"event title, description and place", false, func(x *xssEnv, p string) []xssPage {
+		start := time.Now().Add(10 * 24 * time.Hour).In(tsunagari.Tokyo)
+		v := url.Values{"title": {p}, "description": {p}, "venue": {p}, "prefecture": {"13"}, "capacity": {"10"}, "seats": {"first"},
+			"startsAt": {start.Format("2006-01-02T15:04")}, "endsAt": {start.Add(2 * time.Hour).Format("2006-01-02T15:04")}}
+		// Each event in a community of its own, which lists it first.
+		c := x.newCommunity()
+		pages, made := x.create(x.organiser, "/communities/"+c+"/events", v, "/events/", nil)
+		if made != "" {
+			pages = append(pages, x.get(x.member, made), x.get(x.visitor, made), x.get(x.organiser, made+"/attendees"))
+		}
+		return append(pages, x.get(x.member, "/communities/"+c), x.get(x.visitor, "/events"))
+	}},
+	{"pro-bono project title, deliverable, description and role", false, func(x *xssEnv, p string) []xssPage {
+		v := probonoForm(p)
+		pages, made := x.create(x.organiser, "/communities/"+x.community+"/probono", v, "/probono/", func(v url.Values) {
+			v.Set("roleName1", "デザイナー")
+		})
+		if made != "" {
+			pages = append(pages, x.get(x.member, made), x.get(x.organiser, made+"/team"))
+		}
+		return append(pages, x.get(x.visitor, "/probono"))
+	}},
+	{"pro-bono application", false, func(x *xssEnv, p string) []xssPage {
+		_, project := x.create(x.organiser, "/communities/"+x.community+"/probono", probonoForm("応募を待つ案件"), "/probono/", nil)
+		if project == "" {
+			x.t.Fatal("the organiser could not open a pro-bono project")
+		}
+		v := url.Values{"motivation": {p}, "skills": {p}, "hoursPerWeek": {"5"}}
+		pages, _ := x.create(x.member, project+"/apply", v, "/probono/", func(v url.Values) { v.Set("skills", "Go") })
+		return append(pages, x.get(x.organiser, project+"/team"), x.get(x.member, "/settings/data"))
+	}},
+	{"consultant display name and message", false, func(x *xssEnv, p string) []xssPage {
+		v := url.Values{}
+		for k, vs := range x.profile {
+			v[k] = vs
+		}
+		v.Set("displayName", p)
+		v.Set("message", p)
+		id := x.consultantID
+		return []xssPage{x.postForm(x.consultant, "/consultant/profile", v), x.get(x.member, "/consultants/"+id),
+			x.get(x.member, "/shortlist/"+id), x.get(x.member, "/shortlist/search?q="+url.QueryEscape(p)),
+			x.get(x.client, "/bookings/"+x.booking), x.get(x.client, "/bookings"),
+			x.get(x.op, "/operator/consultants")}
+	}},
+	{"consultant's note", false, func(x *xssEnv, p string) []xssPage {
+		return []xssPage{x.postForm(x.consultant, "/bookings/"+x.booking+"/note", url.Values{"note": {p}}),
+			x.get(x.consultant, "/bookings/"+x.booking), x.get(x.consultant, "/settings/data")}
+	}},
+	{"session reflection", false, func(x *xssEnv, p string) []xssPage {
+		v := url.Values{"rating": {"4"}, "shareRating": {"1"}}
+		for _, q := range tsunagari.ReflectionItems {
+			v.Set(q.ID, p)
+			v.Set("share_"+q.ID, "1")
+		}
+		return []xssPage{x.postForm(x.client, "/bookings/"+x.booking+"/reflection", v), x.get(x.client, "/bookings/"+x.booking),
+			x.get(x.client, "/settings/data"), x.get(x.consultant, "/bookings/"+x.booking), x.get(x.client, "/journey")}
+	}},
+	{"recommendation wish", false, func(x *xssEnv, p string) []xssPage {
+		return []xssPage{x.postForm(x.member, "/recommendations/preferences", url.Values{"from": {"settings"}, "wish": {p}}),
+			x.get(x.member, "/settings"), x.get(x.member, "/recommendations"), x.get(x.member, "/settings/data")}
+	}},
+	{"career inventory", false, func(x *xssEnv, p string) []xssPage {
+		v := url.Values{}
+		for _, it := range tsunagari.InventoryItems {
+			v.Set(it.ID, p)
+		}
+		pages := []xssPage{x.postForm(x.sharer, "/inventory", v)}
+		if !x.shared {
+			pages = append(pages, x.postForm(x.sharer, "/inventory/shares/"+x.upcoming, nil))
+			x.shared = true
+		}
+		return append(pages, x.get(x.sharer, "/inventory"), x.get(x.sharer, "/settings/data"),
+			x.get(x.consultant, "/inventory/shared/"+x.upcoming))
+	}},
+	{"programme name and description", false, func(x *xssEnv, p string) []xssPage {
+		today := time.Now().In(tsunagari.Tokyo)
+		v := url.Values{"kind": {"training"}, "name": {p}, "description": {p}, "startsOn": {today.Format(time.DateOnly)},
+			"endsOn": {today.AddDate(0, 1, 0).Format(time.DateOnly)}}
+		pages := []xssPage{x.postForm(x.hr, "/hr/programmes", v), x.get(x.member, "/programmes")}
+		ctx, stores := context.Background(), x.m.db.Stores()
+		hr, err := stores.Accounts.FindAccountByEmail(ctx, "hr@tsunagari.example")
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		ps, err := stores.Programmes.FindProgrammes(ctx, hr.OrgID())
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		for _, pr := range ps {
+			if pr.Name == strings.TrimSpace(p) {
+				pages = append(pages, x.get(x.hr, "/hr/programmes/"+pr.ID+"/effect"))
+			}
+		}
+		return pages
+	}},
+	{"authored instrument title and item text", false, func(x *xssEnv, p string) []xssPage {
+		x.n++
+		id := fmt.Sprintf("xss_%d", x.n)
+		t := tsunagari.Text{Ja: p, En: p}
+		in := tsunagari.Instrument{ID: id, Title: t, Intro: t, Sections: []tsunagari.Section{{ID: "s1", Title: t, Items: []tsunagari.Item{
+			{ID: "q1", Kind: tsunagari.KindLikert, Points: 5, Text: t, Low: t, High: t},
+			{ID: "q2", Kind: tsunagari.KindSingle, Text: t, Options: []tsunagari.Option{{ID: "a", Label: t}, {ID: "b", Label: t}}},
+			{ID: "q3", Kind: tsunagari.KindText, Text: t},
+		}}}}
+		def, err := json.Marshal(in)
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		pages := []xssPage{x.postForm(x.hr, "/instruments", url.Values{"action": {"json"}, "new": {"1"}, "definition": {string(def)}}),
+			x.get(x.hr, "/instruments/"+id+"/edit")}
+		closes := time.Now().In(tsunagari.Tokyo).AddDate(0, 0, 7).Format(time.DateOnly)
+		rounds, round := x.create(x.hr, "/hr/rounds", url.Values{"instrumentId": {id}, "mode": {"anonymous"}, "closesOn": {closes}}, "/reports/", nil)
+		pages = append(pages, rounds...)
+		if round == "" {
+			x.t.Errorf("the round of %s was not sent", id)
+			return pages
+		}
+		return append(pages, x.get(x.member, "/rounds/"+strings.TrimPrefix(round, "/reports/")), x.get(x.member, "/surveys"))
 	}},
 	{"audit filter", true, func(x *xssEnv, p string) []xssPage {
 		return []xssPage{x.get(x.op, "/operator/audit?action="+url.QueryEscape(p)+"&actor="+url.QueryEscape(p)),
@@ -265,14 +448,76 @@ func (r *renderer) render(html string) (verdict, int64, int64, error) {
 	if _, err := chromedp.Call(ctx, page.SetDocumentContent, page.SetDocumentContentParams{FrameID: r.frame, HTML: html}); err != nil {
 		return verdict{}, 0, 0, err
 	}
-	// A turn of the event loop lets onerror, onload and autofocus fire.
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](`new Promise(done => setTimeout(() => done({
-		marked: document.querySelectorAll("[data-xss]").length,
-		ran: !!window.__xss,
-		text: document.body ? document.body.innerText + "\n" +
-			[...document.querySelectorAll("input, textarea, option")].map(e => e.value + " " + e.textContent).join("\n") : ""
-	}), 10))`, chromedp.EvalAwaitPromise))
+	// The document is parsed only once its stylesheet has loaded, which
+	// the first page takes a while for; then a turn of the event loop
+	// lets onerror, onload and autofocus fire.
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](`new Promise(done => {
+		const look = () => done({
+			marked: document.querySelectorAll("[data-xss]").length,
+			ran: !!window.__xss,
+			text: document.body ? document.body.innerText + "\n" +
+				[...document.querySelectorAll("input, textarea, option")].map(e => e.value + " " + e.textContent).join("\n") : ""
+		});
+		const parsed = () => document.readyState === "loading" ? setTimeout(parsed, 5) : setTimeout(look, 10);
+		parsed();
+	})`, chromedp.EvalAwaitPromise))
 	return v, r.dialogs.Load() - d0, r.violations.Load() - v0, err
+}
+
+// setUpConsultation signs in the consultant and the client of one of
+// their past sessions, and keeps the consultant's profile form as it is.
+func (x *xssEnv) setUpConsultation(ctx context.Context, email string) {
+	t, stores := x.t, x.m.db.Stores()
+	acc, err := stores.Accounts.FindAccountByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.consultantID = acc.ID
+	c, err := stores.Consultation.FindConsultant(ctx, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.profile = url.Values{"displayName": {c.DisplayName}, "registrationNumber": {c.RegistrationNumber},
+		"yearsOfPractice": {strconv.Itoa(c.YearsOfPractice)}, "ageBand": {c.AgeBand}, "gender": {c.Gender}, "message": {c.Message},
+		"area": {c.Area}, "feeYen": {strconv.Itoa(c.FeeYen)}, "meetingUrl": {c.MeetingURL}, "industries": c.Industries,
+		"jobFamilies": c.JobFamilies, "themes": c.Themes, "languages": c.Languages}
+	for k, on := range map[string]bool{"online": c.Online, "inPerson": c.InPerson, "employerPaid": c.EmployerPaid, "autoAccept": c.AutoAccept} {
+		if on {
+			x.profile.Set(k, "on")
+		}
+	}
+	bs, err := stores.Consultation.FindBookings(ctx, tsunagari.BookingFilter{ConsultantID: acc.ID, To: time.Now().Add(-3 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if b.Status != tsunagari.BookingConfirmed || b.End.After(time.Now()) {
+			continue
+		}
+		m, err := stores.Accounts.FindAccountByID(ctx, b.MemberID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.booking, x.client = b.ID, signedInClient(t, x.base, m.Email)
+		break
+	}
+	if x.booking == "" {
+		t.Fatalf("%s has held no session in the demo", email)
+	}
+	// A member with a session ahead shares their inventory for it.
+	bs, err = stores.Consultation.FindBookings(ctx, tsunagari.BookingFilter{ConsultantID: acc.ID, Active: true, From: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) == 0 {
+		t.Fatalf("%s has no session ahead in the demo", email)
+	}
+	m, err := stores.Accounts.FindAccountByID(ctx, bs[0].MemberID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.upcoming, x.sharer = bs[0].ID, signedInClient(t, x.base, m.Email)
+	x.consultant = signedInClient(t, x.base, email)
 }
 
 func TestBrowserXSS(t *testing.T) {
@@ -304,6 +549,9 @@ func TestBrowserXSS(t *testing.T) {
 	if x.member == nil || x.hr == nil || x.op == nil {
 		t.Fatal("the demo accounts are not as this test expects")
 	}
+	x.setUpConsultation(ctx, "consultant@tsunagari.example")
+	x.organiser = signedInClient(t, x.base, "organiser@tsunagari.example")
+	x.community = x.newCommunity()
 	r := newRenderer(t, browserCtx, x.base)
 
 	// The check itself must be able to fail: markup that is not escaped
@@ -329,6 +577,9 @@ func TestBrowserXSS(t *testing.T) {
 					v, dialogs, violations, err := r.render(pg.html)
 					if err != nil {
 						t.Fatalf("%s: %v", pg.what, err)
+					}
+					if strings.TrimSpace(v.Text) == "" {
+						t.Errorf("payload %d in %s: %s: the page has no text; it was not looked at", i+1, c.field, pg.what)
 					}
 					if v.Marked > 0 || v.Ran || dialogs > 0 || violations > 0 {
 						t.Errorf("payload %d %q in %s: %s: %d injected elements, script ran %v, %d dialogs, %d CSP violations",
