@@ -155,9 +155,17 @@ type IdeaSupport struct {
 	Role      IdeaRole   `json:"role"`
 	CreatedAt time.Time  `json:"createdAt"`
 	InvitedAt *time.Time `json:"invitedAt,omitempty"`
-	// Name is the supporter's, filled by FindSupports for the poster.
-	Name string `json:"-"`
+	// Name, Email and Locale are the supporter's, filled by the stores'
+	// reads, for the poster's page and the invitation mail.
+	Name   string `json:"-"`
+	Email  string `json:"-"`
+	Locale string `json:"-"`
 }
+
+// IdeaInvite returns the message that invites supporter s to community
+// c, which idea i became, or nil. ConvertIdea calls it in its
+// transaction, for the supporters the idea has then.
+type IdeaInvite func(i *Idea, c *Community, s *IdeaSupport) *Mail
 
 // IdeaFilter selects ideas. Zero fields do not filter.
 type IdeaFilter struct {
@@ -198,10 +206,11 @@ type IdeaStore interface {
 	// names, in order of arrival.
 	FindSupports(ctx context.Context, ideaID string) ([]*IdeaSupport, error)
 	// ConvertIdea, in one transaction, creates c as CreateCommunity does,
-	// links the idea to it at at, and invites every supporter. ErrConflict
-	// if the idea is converted already or has fewer supporters than its
-	// threshold, ErrNotFound if there is no such idea.
-	ConvertIdea(ctx context.Context, ideaID string, c *Community, at time.Time) error
+	// links the idea to it at at, and invites every supporter, storing
+	// the mail invite returns for each. ErrConflict if the idea is
+	// converted already or has fewer supporters than its threshold,
+	// ErrNotFound if there is no such idea.
+	ConvertIdea(ctx context.Context, ideaID string, c *Community, at time.Time, invite IdeaInvite) error
 }
 
 // Audit actions of ideas.

@@ -45,7 +45,7 @@ var layers = []struct {
 	{"tsunagari/internal/event", []string{"tsunagari", "tsunagari/internal/audit", "tsunagari/internal/auth", "tsunagari/internal/i18n"},
 		[]string{"net/http", "database/sql"}},
 	{"tsunagari/internal/probono", []string{"tsunagari", "tsunagari/internal/audit", "tsunagari/internal/i18n"}, []string{"net/http", "database/sql"}},
-	{"tsunagari/internal/idea", []string{"tsunagari", "tsunagari/internal/audit"}, []string{"net/http", "database/sql"}},
+	{"tsunagari/internal/idea", []string{"tsunagari", "tsunagari/internal/audit", "tsunagari/internal/i18n"}, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/ical", nil, []string{"net/http", "database/sql"}},
 	{"tsunagari/internal/consulting", []string{"tsunagari", "tsunagari/internal/i18n", "tsunagari/internal/audit"},
 		[]string{"net/http", "database/sql"}},

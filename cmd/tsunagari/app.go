@@ -203,7 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Communities:    communities,
 		Events:         events,
 		Probono:        projects,
-		Ideas:          &idea.Service{Store: stores.Ideas, Audit: auditSvc, Now: time.Now},
+		Ideas:          &idea.Service{Store: stores.Ideas, Catalog: catalog, BaseURL: baseURL, Audit: auditSvc, Now: time.Now},
 		Reports:        &report.Service{Ledger: stores.Releases},
 		Programmes:     &programme.Service{Store: stores.Programmes, Orgs: stores.Orgs, Surveys: surveys, Now: time.Now},
 		Catalog:        catalog,

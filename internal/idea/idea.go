@@ -1,8 +1,8 @@
 // Package idea runs ideas and concerns (問題意識): a member posts one,
 // others say "me too" and offer a role, and once as many have joined as
 // the poster asked for, the poster turns it into a community of the kind
-// they choose. The supporters are invited to it; they join, or not, by
-// their own act. Every signed-in member sees ideas and how many support
+// they choose. The supporters are invited to it, by mail too; they join,
+// or not, by their own act. Every signed-in member sees ideas and how many support
 // them; who supports an idea is for its poster alone to see.
 package idea
 
@@ -16,11 +16,16 @@ import (
 
 	"tsunagari"
 	"tsunagari/internal/audit"
+	"tsunagari/internal/i18n"
 )
 
 // Service implements ideas.
 type Service struct {
 	Store tsunagari.IdeaStore
+	// Catalog writes the invitations; BaseURL is the site's address, for
+	// links in them.
+	Catalog *i18n.Catalog
+	BaseURL string
 	// Audit records conversions into communities.
 	Audit *audit.Service
 	Now   func() time.Time
@@ -242,7 +247,7 @@ func (s *Service) Convert(ctx context.Context, actor *tsunagari.Account, id stri
 		return nil, err
 	}
 	c.CreatedAt = s.now()
-	err = s.Store.ConvertIdea(ctx, i.ID, c, c.CreatedAt)
+	err = s.Store.ConvertIdea(ctx, i.ID, c, c.CreatedAt, s.invitation)
 	switch {
 	case errors.Is(err, tsunagari.ErrConflict):
 		// Someone took their support back, or the idea converted, in
@@ -259,4 +264,24 @@ func (s *Service) Convert(ctx context.Context, actor *tsunagari.Account, id stri
 		return nil, err
 	}
 	return c, nil
+}
+
+// invitation writes the mail that invites a supporter to the community
+// the idea became, in their language or in Japanese and English.
+func (s *Service) invitation(i *tsunagari.Idea, c *tsunagari.Community, x *tsunagari.IdeaSupport) *tsunagari.Mail {
+	if s.Catalog == nil || x.Email == "" {
+		return nil
+	}
+	printers := []i18n.Printer{s.Catalog.Printer("ja"), s.Catalog.Printer("en")}
+	if x.Locale == "ja" || x.Locale == "en" {
+		printers = []i18n.Printer{s.Catalog.Printer(x.Locale)}
+	}
+	link := s.BaseURL + "/communities/" + c.ID
+	var subjects, bodies []string
+	for _, p := range printers {
+		subjects = append(subjects, p.T("mail.idea.invited.subject", c.Name))
+		bodies = append(bodies, p.T("mail.idea.invited.body", x.Name, i.Title, c.Name, link))
+	}
+	return &tsunagari.Mail{To: x.Email, Kind: "idea_invitation", Subject: strings.Join(subjects, " / "),
+		Body: strings.Join(bodies, "\n\n----\n\n")}
 }

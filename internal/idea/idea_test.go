@@ -11,6 +11,7 @@ import (
 
 	"tsunagari"
 	"tsunagari/internal/audit"
+	"tsunagari/internal/i18n"
 	"tsunagari/internal/idea"
 	"tsunagari/internal/sqlite"
 )
@@ -33,7 +34,12 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { db.Close() })
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	f := &fixture{db: db, stores: db.Stores()}
-	f.svc = &idea.Service{Store: f.stores.Ideas, Audit: &audit.Service{Store: f.stores.Audit, Now: now}, Now: now}
+	catalog, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = &idea.Service{Store: f.stores.Ideas, Catalog: catalog, BaseURL: "https://tsunagari.example",
+		Audit: &audit.Service{Store: f.stores.Audit, Now: now}, Now: now}
 	f.poster = f.account(t)
 	return f
 }
@@ -117,6 +123,11 @@ func TestIdeaBecomesCommunity(t *testing.T) {
 		inv, err := f.svc.Invitations(ctx, a)
 		if err != nil || len(inv) != 1 || inv[0].CommunityID != c.ID {
 			t.Errorf("Invitations(%s) = %v, %v; want the new community", a.Name, inv, err)
+		}
+		mails, err := f.stores.Outbox.FindMail(ctx, tsunagari.MailFilter{To: a.Email})
+		if err != nil || len(mails) != 1 || !strings.Contains(mails[0].Body, "https://tsunagari.example/communities/"+c.ID) ||
+			!strings.Contains(mails[0].Body, a.Name) {
+			t.Errorf("mail to %s = %v, %v; want one invitation with the community's link", a.Name, mails, err)
 		}
 		d, err := f.svc.Idea(ctx, a, i.ID)
 		if err != nil || d.Support == nil || d.Support.InvitedAt == nil || d.Supports != nil {

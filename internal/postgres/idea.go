@@ -161,14 +161,14 @@ func (s *IdeaStore) RemoveSupport(ctx context.Context, ideaID, accountID string)
 }
 
 func findSupports(ctx context.Context, q querier, where string, args ...any) ([]*tsunagari.IdeaSupport, error) {
-	rows, err := q.Query(ctx, `SELECT x.idea_id, x.account_id, x.role, x.created_at, x.invited_at, a.name
+	rows, err := q.Query(ctx, `SELECT x.idea_id, x.account_id, x.role, x.created_at, x.invited_at, a.name, a.email, a.locale
 		FROM idea_supports x JOIN accounts a ON a.id = x.account_id WHERE `+where+` ORDER BY x.created_at, x.account_id COLLATE "C"`, args...)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*tsunagari.IdeaSupport, error) {
 		var x tsunagari.IdeaSupport
-		if err := row.Scan(&x.IdeaID, &x.AccountID, &x.Role, &x.CreatedAt, &x.InvitedAt, &x.Name); err != nil {
+		if err := row.Scan(&x.IdeaID, &x.AccountID, &x.Role, &x.CreatedAt, &x.InvitedAt, &x.Name, &x.Email, &x.Locale); err != nil {
 			return nil, err
 		}
 		x.CreatedAt, x.InvitedAt = x.CreatedAt.UTC(), utcPtr(x.InvitedAt)
@@ -197,7 +197,7 @@ func (s *IdeaStore) FindSupports(ctx context.Context, ideaID string) ([]*tsunaga
 
 // ConvertIdea creates the community, links the idea to it and invites
 // the supporters, in one transaction.
-func (s *IdeaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari.Community, at time.Time) error {
+func (s *IdeaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari.Community, at time.Time, invite tsunagari.IdeaInvite) error {
 	at = stamp(at)
 	return wrap("convert idea", s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var (
@@ -217,9 +217,35 @@ func (s *IdeaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari
 		if _, err := tx.Exec(ctx, `UPDATE ideas SET community_id = $1, converted_at = $2 WHERE id = $3`, c.ID, at, ideaID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE idea_supports SET invited_at = $1 WHERE idea_id = $2`, at, ideaID)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE idea_supports SET invited_at = $1 WHERE idea_id = $2`, at, ideaID); err != nil {
+			return err
+		}
+		return s.invite(ctx, tx, ideaID, c, invite)
 	}))
+}
+
+// invite stores the invitation mail of every supporter of the idea.
+func (s *IdeaStore) invite(ctx context.Context, tx pgx.Tx, ideaID string, c *tsunagari.Community, invite tsunagari.IdeaInvite) error {
+	if invite == nil {
+		return nil
+	}
+	list, err := findIdeas(ctx, tx, ideaSelect+` WHERE i.id = $1`, ideaID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	sups, err := findSupports(ctx, tx, `x.idea_id = $1`, ideaID)
+	if err != nil {
+		return err
+	}
+	for _, x := range sups {
+		if m := invite(list[0], c, x); m != nil {
+			m.CreatedAt = *list[0].ConvertedAt
+			if err := s.db.insertMail(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Personal data. The person's supports go; their ideas go unless they

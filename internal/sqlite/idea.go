@@ -170,7 +170,7 @@ func (s *ideaStore) RemoveSupport(ctx context.Context, ideaID, accountID string)
 }
 
 func findSupports(ctx context.Context, q querier, where string, args ...any) ([]*tsunagari.IdeaSupport, error) {
-	rows, err := q.QueryContext(ctx, `SELECT x.idea_id, x.account_id, x.role, x.created_at, x.invited_at, a.name
+	rows, err := q.QueryContext(ctx, `SELECT x.idea_id, x.account_id, x.role, x.created_at, x.invited_at, a.name, a.email, a.locale
 		FROM idea_supports x JOIN accounts a ON a.id = x.account_id WHERE `+where+` ORDER BY x.created_at, x.account_id`, args...)
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func findSupports(ctx context.Context, q querier, where string, args ...any) ([]
 			createdAt int64
 			invited   sql.NullInt64
 		)
-		if err := rows.Scan(&x.IdeaID, &x.AccountID, &x.Role, &createdAt, &invited, &x.Name); err != nil {
+		if err := rows.Scan(&x.IdeaID, &x.AccountID, &x.Role, &createdAt, &invited, &x.Name, &x.Email, &x.Locale); err != nil {
 			return nil, err
 		}
 		x.CreatedAt, x.InvitedAt = unixTime(createdAt), timePtr(invited)
@@ -207,7 +207,7 @@ func (s *ideaStore) FindSupports(ctx context.Context, ideaID string) ([]*tsunaga
 	return findSupports(ctx, s.db.read, `x.idea_id = ?`, ideaID)
 }
 
-func (s *ideaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari.Community, at time.Time) error {
+func (s *ideaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari.Community, at time.Time, invite tsunagari.IdeaInvite) error {
 	at = stamp(at)
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -228,9 +228,35 @@ func (s *ideaStore) ConvertIdea(ctx context.Context, ideaID string, c *tsunagari
 			c.ID, at.Unix(), ideaID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE idea_supports SET invited_at = ? WHERE idea_id = ?`, at.Unix(), ideaID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE idea_supports SET invited_at = ? WHERE idea_id = ?`, at.Unix(), ideaID); err != nil {
+			return err
+		}
+		return s.invite(ctx, tx, ideaID, c, invite)
 	})
+}
+
+// invite stores the invitation mail of every supporter of the idea.
+func (s *ideaStore) invite(ctx context.Context, tx *sql.Tx, ideaID string, c *tsunagari.Community, invite tsunagari.IdeaInvite) error {
+	if invite == nil {
+		return nil
+	}
+	list, err := findIdeas(ctx, tx, `SELECT `+ideaColumns+` FROM ideas i WHERE i.id = ?`, ideaID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	sups, err := findSupports(ctx, tx, `x.idea_id = ?`, ideaID)
+	if err != nil {
+		return err
+	}
+	for _, x := range sups {
+		if m := invite(list[0], c, x); m != nil {
+			m.CreatedAt = *list[0].ConvertedAt
+			if err := s.db.enqueueMail(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Personal data. The person's supports go; their ideas go unless they

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +96,11 @@ func testIdeas(t *testing.T, open func(t *testing.T) Backend) {
 			fans = append(fans, mustCreateAccount(t, s, account(fmt.Sprintf("fan%d@example.jp", n))))
 		}
 		i := mustCreateIdea(t, s, idea(poster, "介護の現場でマネジメントを学べる場がほしい", 2))
+		// The invitation names the community and goes to each supporter
+		// the idea has when it converts.
+		invite := func(i *tsunagari.Idea, c *tsunagari.Community, x *tsunagari.IdeaSupport) *tsunagari.Mail {
+			return &tsunagari.Mail{To: x.Email, Subject: "招待: " + c.Name, Body: x.Name + "さん " + i.Title + " " + c.ID, Kind: "idea_invitation"}
+		}
 		other := mustCreateIdea(t, s, idea(poster, "別の問題意識", 2))
 
 		mustSupport(t, s, i, fans[0], tsunagari.IdeaRoleOrganise)
@@ -105,7 +111,7 @@ func testIdeas(t *testing.T, open func(t *testing.T) Backend) {
 		// Below the threshold nothing converts.
 		fp := fingerprint(t, b)
 		c := community(tsunagari.CommunityOccupational, "介護マネジメント研究会", poster)
-		wantErr(t, "ConvertIdea(below threshold)", s.Ideas.ConvertIdea(ctx, i.ID, c, t0), tsunagari.ErrConflict)
+		wantErr(t, "ConvertIdea(below threshold)", s.Ideas.ConvertIdea(ctx, i.ID, c, t0, invite), tsunagari.ErrConflict)
 		unchanged(t, b, fp, "converting below the threshold")
 
 		// Taking support back and giving it again.
@@ -129,7 +135,7 @@ func testIdeas(t *testing.T, open func(t *testing.T) Backend) {
 
 		at := t0.Add(time.Hour)
 		c = community(tsunagari.CommunityOccupational, "介護マネジメント研究会", poster)
-		if err := s.Ideas.ConvertIdea(ctx, i.ID, c, at); err != nil {
+		if err := s.Ideas.ConvertIdea(ctx, i.ID, c, at, invite); err != nil {
 			t.Fatalf("ConvertIdea error = %v", err)
 		}
 		got, err := s.Ideas.FindIdeaByID(ctx, i.ID)
@@ -151,8 +157,19 @@ func testIdeas(t *testing.T, open func(t *testing.T) Backend) {
 			}
 		}
 		sups, err := s.Ideas.FindSupports(ctx, i.ID)
-		if err != nil || len(sups) != 2 || sups[0].Name == "" {
-			t.Errorf("FindSupports = %v, %v; want two with names", sups, err)
+		if err != nil || len(sups) != 2 || sups[0].Name == "" || sups[0].Email == "" {
+			t.Errorf("FindSupports = %v, %v; want two with names and addresses", sups, err)
+		}
+		for n, f := range fans {
+			mails, err := s.Outbox.FindMail(ctx, tsunagari.MailFilter{To: f.Email})
+			want := 1
+			if n == 2 { // took their support back before the conversion
+				want = 0
+			}
+			if err != nil || len(mails) != want || want == 1 && (mails[0].Kind != "idea_invitation" || !strings.Contains(mails[0].Body, c.ID) ||
+				!sameTime(mails[0].CreatedAt, at)) {
+				t.Errorf("mail to %s = %+v, %v; want %d invitation to %s at %v", f.Email, mails, err, want, c.ID, at)
+			}
 		}
 		converted := true
 		if list, _ := s.Ideas.FindIdeas(ctx, tsunagari.IdeaFilter{Converted: &converted}); !slices.Equal(ideaTitles(list), []string{i.Title}) {
@@ -161,12 +178,12 @@ func testIdeas(t *testing.T, open func(t *testing.T) Backend) {
 
 		// An idea converts once, and supports of a converted idea stay.
 		fp = fingerprint(t, b)
-		wantErr(t, "ConvertIdea(again)", s.Ideas.ConvertIdea(ctx, i.ID, community(tsunagari.CommunityNPO, "二つ目", poster), at),
+		wantErr(t, "ConvertIdea(again)", s.Ideas.ConvertIdea(ctx, i.ID, community(tsunagari.CommunityNPO, "二つ目", poster), at, invite),
 			tsunagari.ErrConflict)
 		wantErr(t, "AddSupport(converted)", s.Ideas.AddSupport(ctx, &tsunagari.IdeaSupport{IdeaID: i.ID, AccountID: fans[2].ID}),
 			tsunagari.ErrConflict)
 		wantErr(t, "RemoveSupport(converted)", s.Ideas.RemoveSupport(ctx, i.ID, fans[0].ID), tsunagari.ErrConflict)
-		wantErr(t, "ConvertIdea(unknown)", s.Ideas.ConvertIdea(ctx, tsunagari.NewID(), community(tsunagari.CommunityNPO, "三つ目", poster), at),
+		wantErr(t, "ConvertIdea(unknown)", s.Ideas.ConvertIdea(ctx, tsunagari.NewID(), community(tsunagari.CommunityNPO, "三つ目", poster), at, invite),
 			tsunagari.ErrNotFound)
 		unchanged(t, b, fp, "refused writes to a converted idea")
 		if got, _ := s.Ideas.FindIdeaByID(ctx, other.ID); got.Converted() {

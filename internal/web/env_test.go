@@ -193,7 +193,7 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 			Now: time.Now, Audit: e.audit},
 		Probono: &probono.Service{Store: e.stores.Probono, Communities: e.stores.Communities, Catalog: catalog, BaseURL: baseURL,
 			Now: time.Now, Audit: e.audit},
-		Ideas:     &idea.Service{Store: e.stores.Ideas, Audit: e.audit, Now: time.Now},
+		Ideas:     &idea.Service{Store: e.stores.Ideas, Catalog: catalog, BaseURL: baseURL, Audit: e.audit, Now: time.Now},
 		Recommend: e.recommend,
 
 		Shortlist: &shortlist.Service{Store: e.stores.Match, Surveys: e.stores.Surveys, Catalog: catalog, Audit: e.audit,

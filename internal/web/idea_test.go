@@ -112,6 +112,12 @@ func TestIdeaPages(t *testing.T) {
 			t.Errorf("%s became a member without their own act", f.Email)
 		}
 	}
+	for _, f := range []*tsunagari.Account{fan1, fan2} {
+		mails, err := e.stores.Outbox.FindMail(ctx, tsunagari.MailFilter{To: f.Email})
+		if err != nil || len(mails) != 1 || mails[0].Kind != "idea_invitation" || !strings.Contains(mails[0].Body, "/communities/"+communityID) {
+			t.Errorf("mail to %s = %+v, %v; want the invitation to the community", f.Email, mails, err)
+		}
+	}
 	if res := e.get(c2, "/ideas"); !strings.Contains(res.body, `id="idea-invitations"`) || !strings.Contains(res.body, communityID) {
 		t.Errorf("the supporter's list shows no invitation to the community:\n%.2000s", res.body)
 	}
