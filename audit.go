@@ -52,7 +52,7 @@ var AuditActions = []string{
 	AuditDataExport, AuditAccountErase,
 	AuditConsultantVerify,
 	AuditCommunityCreate, AuditCommunityHide, AuditCommunityShow, AuditCommunityImport,
-	AuditEventCancel, AuditLotteryDraw, AuditTeamConfirm, AuditProbonoAnswered,
+	AuditEventCancel, AuditLotteryDraw, AuditTeamConfirm, AuditProbonoAnswered, AuditIdeaConvert,
 	AuditRecommendWeights,
 	AuditMatchWeights,
 }

@@ -48,6 +48,8 @@ const (
 	PersonalEventCreated   = "event_created"        // an event the person created for a community
 	PersonalProjectCreated = "project_created"      // a pro-bono project the person created
 	PersonalApplication    = "probono_application"  // an application to a pro-bono project
+	PersonalIdea           = "idea"                 // an idea or concern the person posted
+	PersonalIdeaSupport    = "idea_support"         // the person's "me too" for an idea, with the role offered
 )
 
 // Kinds of personal record of surveys authored and of consultation.
@@ -80,7 +82,7 @@ var PersonalKinds = []string{
 	PersonalPasswordReset, PersonalAuthenticator, PersonalRecoveryCode, PersonalMail, PersonalAuditEvent,
 	PersonalInstrument, PersonalConsultant, PersonalBooking, PersonalReflection, PersonalConsultation, PersonalNote,
 	PersonalMembership, PersonalTraitRating, PersonalRSVP, PersonalCalendarFeed, PersonalEventCreated,
-	PersonalProjectCreated, PersonalApplication, PersonalRecommendPrefs, PersonalCommunityMark,
+	PersonalProjectCreated, PersonalApplication, PersonalIdea, PersonalIdeaSupport, PersonalRecommendPrefs, PersonalCommunityMark,
 	PersonalConsultantMark, PersonalInventory, PersonalInventorySaved, PersonalInventoryShare,
 	PersonalEnrolment, PersonalProgrammeCreated,
 }

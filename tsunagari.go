@@ -31,6 +31,9 @@ type Stores struct {
 	Events EventStore
 	// Probono holds pro-bono projects and applications.
 	Probono ProbonoStore
+	// Ideas holds members' ideas and concerns, their supporters, and
+	// their conversion into communities.
+	Ideas IdeaStore
 
 	// Recommend holds members' wishes, filters and marks, the weights of
 	// the recommender, and the signals it ranks communities by.

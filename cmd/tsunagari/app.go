@@ -22,6 +22,7 @@ import (
 	"tsunagari/internal/demo"
 	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/idea"
 	"tsunagari/internal/insight"
 	"tsunagari/internal/jatext"
 	journeys "tsunagari/internal/journey" // the package name is taken by the browser test's journey type
@@ -202,6 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Communities:    communities,
 		Events:         events,
 		Probono:        projects,
+		Ideas:          &idea.Service{Store: stores.Ideas, Catalog: catalog, BaseURL: baseURL, Audit: auditSvc, Now: time.Now},
 		Reports:        &report.Service{Ledger: stores.Releases},
 		Programmes:     &programme.Service{Store: stores.Programmes, Orgs: stores.Orgs, Surveys: surveys, Now: time.Now},
 		Catalog:        catalog,

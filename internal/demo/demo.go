@@ -78,6 +78,7 @@ func DefaultSteps() []Step {
 		{Name: "consultation", Run: createConsultation},
 		{Name: "communities", Run: createCommunities},
 		{Name: "events", Run: createEvents},
+		{Name: "ideas", Run: createIdeas},
 		{Name: "insights", Run: createInsights},
 	}
 }

@@ -146,6 +146,9 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, v := range tsunagari.FunnelStageIDs {
 		used["funnel."+v] = "tsunagari.FunnelStageIDs"
 	}
+	for _, r := range tsunagari.IdeaRoles {
+		used["idea.role."+string(r)] = "tsunagari.IdeaRoles"
+	}
 	for _, k := range tsunagari.ProgrammeKinds {
 		used["programme.kind."+string(k)] = "tsunagari.ProgrammeKinds"
 	}

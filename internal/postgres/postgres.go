@@ -120,6 +120,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Communities: &CommunityStore{db: db},
 		Events:      &EventStore{db: db},
 		Probono:     &ProbonoStore{db: db},
+		Ideas:       &IdeaStore{db: db},
 
 		Recommend: &RecommendStore{db: db},
 

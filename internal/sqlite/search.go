@@ -39,6 +39,12 @@ const (
 	projectBase = 3 * kindSpan
 )
 
+// Ideas in the index.
+const (
+	docIdea  = "idea"
+	ideaBase = 4 * kindSpan
+)
+
 // docRowid returns the rowid of document kind/id in the index: its kind's
 // base plus the seq of its row.
 func docRowid(ctx context.Context, q querier, kind, id string) (int64, error) {
@@ -51,6 +57,8 @@ func docRowid(ctx context.Context, q querier, kind, id string) (int64, error) {
 		table, base = "events", eventBase
 	case docProject:
 		table, base = "probono_projects", projectBase
+	case docIdea:
+		table, base = "ideas", ideaBase
 	default:
 		return 0, fmt.Errorf("index: unknown kind of document %q", kind)
 	}

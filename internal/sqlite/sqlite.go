@@ -170,6 +170,7 @@ func (db *DB) Stores() tsunagari.Stores {
 		Communities: &communityStore{db},
 		Events:      &eventStore{db},
 		Probono:     &probonoStore{db},
+		Ideas:       &ideaStore{db},
 
 		Recommend: &recommendStore{db},
 

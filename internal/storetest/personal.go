@@ -207,6 +207,19 @@ func (w *personalWorld) seedPerson(t *testing.T, tag, name string) *person {
 		Skills: []string{"Go"}, HoursPerWeek: 3, Motivation: p.canary, CreatedAt: t0}))
 	p.secrets = append(p.secrets, "feed-hash-"+tag)
 
+	// Ideas: one they posted, which goes with them, and their "me too"
+	// for someone else's.
+	own := &tsunagari.Idea{PosterID: id, Title: "夜勤明けの学び場-" + tag, Description: p.canary, Tags: []string{"介護"},
+		Area: tsunagari.IdeaOnline, Threshold: 5, CreatedAt: t0}
+	must("idea", s.Ideas.CreateIdea(ctx, own))
+	poster := mustCreateAccount(t, s, account("idea-"+tag+"-poster@example.jp"))
+	theirs := &tsunagari.Idea{PosterID: poster.ID, Title: "育児と両立する勉強会-" + tag, Tags: []string{"育児"},
+		Area: "13", Threshold: 5, CreatedAt: t0}
+	must("someone's idea", s.Ideas.CreateIdea(ctx, theirs))
+	must("support", s.Ideas.AddSupport(ctx, &tsunagari.IdeaSupport{IdeaID: theirs.ID, AccountID: id,
+		Role: tsunagari.IdeaRoleSpeak, CreatedAt: t0}))
+	p.gone = append(p.gone, own.Title)
+
 	// Recommendations and programmes: their wish and a community they
 	// saved; a programme they created as HR and enrolled in.
 	wish := "介護の現場でマネジメントを学びたい-" + tag

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Recommend", func(t *testing.T) { testRecommend(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Probono", func(t *testing.T) { testProbono(t, open) })
+	t.Run("Ideas", func(t *testing.T) { testIdeas(t, open) })
 	t.Run("Match", func(t *testing.T) { testMatch(t, open) })
 	t.Run("Inventory", func(t *testing.T) { testInventory(t, open) })
 	t.Run("Insights", func(t *testing.T) { testInsights(t, open) })

@@ -102,6 +102,9 @@ func (k objectKind) relations() []string {
 	if rels, ok := consultationRelations(k); ok {
 		return rels
 	}
+	if rels, ok := ideaRelations(k); ok {
+		return rels
+	}
 	switch k {
 	case noObject:
 		return []string{relNone}
@@ -541,6 +544,25 @@ var requests = map[string]request{
 	"POST /api/v1/probono-projects/{id}/team": {method: "POST", path: "/api/v1/probono-projects/{}/team", kind: kindProjectTeam, body: func(w *world, _ *actor) (string, string) {
 		return jsonBody(fmt.Sprintf(`{"members":[{"applicationId":%q,"role":"デザイナー"},{"applicationId":%q}]}`, w.application(0), w.application(1)))
 	}},
+	"GET /ideas":                {method: "GET", path: "/ideas?q=" + url.QueryEscape("介護")},
+	"GET /ideas/new":            {method: "GET", path: "/ideas/new"},
+	"POST /ideas":               {method: "POST", path: "/ideas", body: ideaForm},
+	"GET /ideas/{id}":           {method: "GET", path: "/ideas/{}", kind: kindIdea},
+	"POST /ideas/{id}/support":  {method: "POST", path: "/ideas/{}/support", kind: kindIdea, body: ideaSupportForm},
+	"POST /ideas/{id}/withdraw": {method: "POST", path: "/ideas/{}/withdraw", kind: kindIdeaBacked, body: emptyForm},
+	"POST /ideas/{id}/convert":  {method: "POST", path: "/ideas/{}/convert", kind: kindIdeaReady, body: ideaConvertForm},
+	"GET /api/v1/ideas":         {method: "GET", path: "/api/v1/ideas?q=" + url.QueryEscape("介護")},
+	"POST /api/v1/ideas": {method: "POST", path: "/api/v1/ideas", body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"title":"介護の現場でマネジメントを学べる場がほしい","tags":["介護"],"area":"online"}`)
+	}},
+	"GET /api/v1/ideas/{id}": {method: "GET", path: "/api/v1/ideas/{}", kind: kindIdea},
+	"POST /api/v1/ideas/{id}/support": {method: "POST", path: "/api/v1/ideas/{}/support", kind: kindIdea, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"role":"speak"}`)
+	}},
+	"DELETE /api/v1/ideas/{id}/support": {method: "DELETE", path: "/api/v1/ideas/{}/support", kind: kindIdeaBacked},
+	"POST /api/v1/ideas/{id}/conversion": {method: "POST", path: "/api/v1/ideas/{}/conversion", kind: kindIdeaReady, body: func(*world, *actor) (string, string) {
+		return jsonBody(`{"kind":"npo","name":"介護マネジメントの学び場"}`)
+	}},
 	"/api/": {method: "GET", path: "/api/v1/no-such-thing"},
 	"/":     {method: "GET", path: "/no-such-page"},
 }
@@ -833,6 +855,9 @@ func (w *world) object(kind objectKind, rel string, a *actor) string {
 		return id
 	}
 	if id, ok := w.communityObject(kind, rel, a); ok {
+		return id
+	}
+	if id, ok := w.ideaObject(kind, rel, a); ok {
 		return id
 	}
 	t.Fatalf("no object of kind %q", kind)

@@ -25,6 +25,7 @@ import (
 	"tsunagari/internal/consulting"
 	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/idea"
 	"tsunagari/internal/journey"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
@@ -192,6 +193,7 @@ func newTestEnvOn(t testing.TB, db backend) *testEnv {
 			Now: time.Now, Audit: e.audit},
 		Probono: &probono.Service{Store: e.stores.Probono, Communities: e.stores.Communities, Catalog: catalog, BaseURL: baseURL,
 			Now: time.Now, Audit: e.audit},
+		Ideas:     &idea.Service{Store: e.stores.Ideas, Catalog: catalog, BaseURL: baseURL, Audit: e.audit, Now: time.Now},
 		Recommend: e.recommend,
 
 		Shortlist: &shortlist.Service{Store: e.stores.Match, Surveys: e.stores.Surveys, Catalog: catalog, Audit: e.audit,

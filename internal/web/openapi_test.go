@@ -53,6 +53,7 @@ var wantOperationIDs = []string{
 	"shareInventory", "unshareInventory", "getSharedInventory", "getTimeline", "listSharedInventories",
 	"getOrgReport", "exportReportCSV", "getProgrammeEffect", "createProgramme", "listProgrammes", "enrolProgramme",
 	"createPulseRound",
+	"listIdeas", "createIdea", "getIdea", "supportIdea", "withdrawIdeaSupport", "convertIdea",
 }
 
 // loadOpenAPI loads openapi.json and validates it as an OpenAPI document.
@@ -158,6 +159,11 @@ func TestOpenAPIVocabulary(t *testing.T) {
 	checkCommunityVocabulary(t, check, strs)
 	check("Mark", strs(tsunagari.MarkBookmark, tsunagari.MarkDismiss))
 	check("ReasonCode", recommend.ReasonCodes)
+	var ideaRoles []string
+	for _, r := range tsunagari.IdeaRoles {
+		ideaRoles = append(ideaRoles, string(r))
+	}
+	check("IdeaRole", ideaRoles)
 	codes := strs(tsunagari.CodeInvalid, tsunagari.CodeUnauthorized, tsunagari.CodeForbidden, tsunagari.CodeNotFound,
 		tsunagari.CodeConflict, tsunagari.CodeTooLarge, tsunagari.CodeTooManyRequests, tsunagari.CodeUnavailable, tsunagari.CodeInternal)
 	var errorCodes []string
@@ -736,6 +742,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	v.call(op, "deleteMe", "DELETE", "/api/v1/me", `{"password":"`+testPassword+`","confirm":true}`, 409) // the only operator
 	consultationScenario(t, e, v)
 	eventScenario(t, e, v, member)
+	ideaScenario(t, e, v, member, anon)
 
 	for _, id := range wantOperationIDs {
 		if !v.ok[id] {

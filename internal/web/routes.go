@@ -161,6 +161,15 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /communities/{id}/probono/new", s.signedIn(s.probonoNew))
 	mux.Handle("POST /communities/{id}/probono", s.signedIn(s.probonoCreate))
 
+	// Ideas and concerns (問題意識) that become communities.
+	mux.Handle("GET /ideas", s.signedIn(s.ideasList))
+	mux.Handle("GET /ideas/new", s.signedIn(s.ideaNew))
+	mux.Handle("POST /ideas", s.signedIn(s.ideaCreate))
+	mux.Handle("GET /ideas/{id}", s.signedIn(s.ideaShow))
+	mux.Handle("POST /ideas/{id}/support", s.signedIn(s.ideaSupport))
+	mux.Handle("POST /ideas/{id}/withdraw", s.signedIn(s.ideaWithdraw))
+	mux.Handle("POST /ideas/{id}/convert", s.signedIn(s.ideaConvert))
+
 	// HR administration of one's own org.
 	mux.Handle("GET /hr/departments", s.signedIn(s.departments))
 	mux.Handle("POST /hr/departments", s.signedIn(s.createDepartment))
@@ -326,6 +335,12 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /api/v1/probono-projects/{id}/applications", s.api(s.apiApply))
 	mux.Handle("GET /api/v1/probono-projects/{id}/team-proposal", s.api(s.apiProposeTeam))
 	mux.Handle("POST /api/v1/probono-projects/{id}/team", s.api(s.apiConfirmTeam))
+	mux.Handle("GET /api/v1/ideas", s.api(s.apiListIdeas))
+	mux.Handle("POST /api/v1/ideas", s.api(s.apiCreateIdea))
+	mux.Handle("GET /api/v1/ideas/{id}", s.api(s.apiGetIdea))
+	mux.Handle("POST /api/v1/ideas/{id}/support", s.api(s.apiSupportIdea))
+	mux.Handle("DELETE /api/v1/ideas/{id}/support", s.api(s.apiWithdrawIdeaSupport))
+	mux.Handle("POST /api/v1/ideas/{id}/conversion", s.api(s.apiConvertIdea))
 	mux.Handle("GET /api/v1/org/report", s.api(s.apiOrgReport))
 	mux.Handle("GET /api/v1/org/report/csv", s.api(s.apiReportCSV))
 	mux.Handle("GET /api/v1/org/programmes/{id}/effect", s.api(s.apiProgrammeEffect))

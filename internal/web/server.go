@@ -21,6 +21,7 @@ import (
 	"tsunagari/internal/consulting"
 	"tsunagari/internal/event"
 	"tsunagari/internal/i18n"
+	"tsunagari/internal/idea"
 	"tsunagari/internal/journey"
 	"tsunagari/internal/mail"
 	"tsunagari/internal/org"
@@ -60,6 +61,8 @@ type Server struct {
 	// Events runs community events; Probono, pro-bono projects.
 	Events  *event.Service
 	Probono *probono.Service
+	// Ideas runs ideas and concerns that become communities.
+	Ideas *idea.Service
 	// Reports serves HR's anonymised reports from the release ledger;
 	// Programmes runs programmes and pulse rounds.
 	Reports    *report.Service
