@@ -157,13 +157,8 @@ func (s *ProgrammeStore) ErasePersonalData(ctx context.Context, id string) error
 
 // Releases and insights hold nothing about any one person: a release is
 // an aggregate published under the disclosure rules, and the insight
-// store only reads.
-
-func (s *ReleaseStore) exportPersonal(context.Context, querier, string) ([]tsunagari.PersonalRecord, error) {
-	return nil, nil
-}
-
-func (s *ReleaseStore) erasePersonal(context.Context, pgx.Tx, string) error { return nil }
+// store only reads. They implement tsunagari.PersonalData to say so, and
+// have no part in the erasure of the whole database.
 
 // ExportPersonalData returns nothing: releases are aggregates.
 func (s *ReleaseStore) ExportPersonalData(context.Context, string) ([]tsunagari.PersonalRecord, error) {
@@ -173,12 +168,6 @@ func (s *ReleaseStore) ExportPersonalData(context.Context, string) ([]tsunagari.
 // ErasePersonalData does nothing: releases are aggregates, and a
 // published release never changes.
 func (s *ReleaseStore) ErasePersonalData(context.Context, string) error { return nil }
-
-func (s *InsightStore) exportPersonal(context.Context, querier, string) ([]tsunagari.PersonalRecord, error) {
-	return nil, nil
-}
-
-func (s *InsightStore) erasePersonal(context.Context, pgx.Tx, string) error { return nil }
 
 // ExportPersonalData returns nothing: the insight store only reads.
 func (s *InsightStore) ExportPersonalData(context.Context, string) ([]tsunagari.PersonalRecord, error) {

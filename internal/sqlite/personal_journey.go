@@ -158,13 +158,8 @@ func (s *programmeStore) ErasePersonalData(ctx context.Context, id string) error
 
 // Releases and insights hold nothing about any one person: a release is
 // an aggregate published under the disclosure rules, and the insight
-// store only reads.
-
-func (s *releaseStore) exportPersonal(context.Context, querier, string) ([]tsunagari.PersonalRecord, error) {
-	return nil, nil
-}
-
-func (s *releaseStore) erasePersonal(context.Context, *eraser) error { return nil }
+// store only reads. They implement tsunagari.PersonalData to say so, and
+// have no part in the erasure of the whole database.
 
 // ExportPersonalData returns nothing: releases are aggregates.
 func (s *releaseStore) ExportPersonalData(context.Context, string) ([]tsunagari.PersonalRecord, error) {
@@ -174,12 +169,6 @@ func (s *releaseStore) ExportPersonalData(context.Context, string) ([]tsunagari.
 // ErasePersonalData does nothing: releases are aggregates, and a
 // published release never changes.
 func (s *releaseStore) ErasePersonalData(context.Context, string) error { return nil }
-
-func (s *insightStore) exportPersonal(context.Context, querier, string) ([]tsunagari.PersonalRecord, error) {
-	return nil, nil
-}
-
-func (s *insightStore) erasePersonal(context.Context, *eraser) error { return nil }
 
 // ExportPersonalData returns nothing: the insight store only reads.
 func (s *insightStore) ExportPersonalData(context.Context, string) ([]tsunagari.PersonalRecord, error) {

@@ -231,7 +231,7 @@ func (s *Server) realClient(next http.Handler) http.Handler {
 				break
 			}
 		}
-		r2 := r.Clone(r.Context())
+		r2 := r.WithContext(r.Context()) // a shallow copy, not the caller's request
 		r2.RemoteAddr = netip.AddrPortFrom(from, 0).String()
 		next.ServeHTTP(w, r2)
 	})
